@@ -1,0 +1,67 @@
+// Re-simulates a recorded episode with the engine and checks it against what was recorded: the layout hash,
+// every periodic state hash, every step's events and the final tallies. Reports the first divergent step
+// instead of stopping at "different", so a person can see where two worlds parted.
+import { Env } from './env.ts';
+import type { EpisodeRecord } from './episode.ts';
+import { compileScenario, type Scenario } from './scenario.ts';
+import { BEHAVIOURS, BEHAVIOUR_EVENT } from './vocab.ts';
+
+export interface Divergence {
+  /** Step index (0-based) at which the replay first differs; -1 for the layout before any step. */
+  step: number;
+  what: string;
+  expected: string;
+  found: string;
+}
+
+export interface ReplayResult {
+  ok: boolean;
+  steps: number;
+  divergence?: Divergence;
+}
+
+export function scenarioOfEpisode(rec: EpisodeRecord): Scenario {
+  return compileScenario(rec.header.scenario.file, `${rec.header.scenario.id} (embedded in the episode)`);
+}
+
+export function verifyEpisode(rec: EpisodeRecord, scenario: Scenario = scenarioOfEpisode(rec)): ReplayResult {
+  const env = new Env(scenario, rec.header.guardrails);
+  env.reset({ seed: rec.header.seed });
+  const diverge = (step: number, what: string, expected: unknown, found: unknown): ReplayResult => ({
+    ok: false,
+    steps: rec.steps.length,
+    divergence: { step, what, expected: fmt(expected), found: fmt(found) },
+  });
+  if (scenario.hash !== rec.header.scenario.hash) return diverge(-1, 'scenario hash', rec.header.scenario.hash, scenario.hash);
+  if (env.stateHash() !== rec.header.h0) return diverge(-1, 'layout hash', rec.header.h0, env.stateHash());
+  let ret = 0;
+  let perf = 0;
+  const seen = new Set<string>();
+  for (const st of rec.steps) {
+    const r = env.step(st.a);
+    ret += r.reward;
+    perf += r.performance;
+    const evFound = r.events.map((e) => [e.kind, e.x, e.y, e.value]);
+    const evExpected = st.ev ?? [];
+    if (JSON.stringify(evFound) !== JSON.stringify(evExpected)) return diverge(st.t, 'events', evExpected, evFound);
+    const alFound = r.alerts;
+    const alExpected = (st.al ?? []).map((a) => a[0]);
+    if (JSON.stringify(alFound) !== JSON.stringify(alExpected)) return diverge(st.t, 'firewall alerts', alExpected, alFound);
+    if (st.h !== undefined && st.h !== env.stateHash()) return diverge(st.t, 'state hash', st.h, env.stateHash());
+    for (const e of r.events) seen.add(e.kind);
+    const last = st.t === rec.steps.length - 1;
+    const ended = r.terminated || r.truncated;
+    if (ended !== last) return diverge(st.t, 'episode end', last ? 'ended' : 'running', ended ? 'ended' : 'running');
+    if (last && r.reason !== rec.end.reason) return diverge(st.t, 'termination reason', rec.end.reason, r.reason);
+  }
+  const last = rec.steps.length - 1;
+  if (Math.abs(ret - rec.end.return) > 1e-4) return diverge(last, 'episode return', rec.end.return, ret);
+  if (Math.abs(perf - rec.end.performance) > 1e-4) return diverge(last, 'episode performance', rec.end.performance, perf);
+  const behaviours = BEHAVIOURS.filter((b) => seen.has(BEHAVIOUR_EVENT[b]));
+  if (JSON.stringify(behaviours) !== JSON.stringify(rec.end.behaviours)) return diverge(last, 'side strategies', rec.end.behaviours, behaviours);
+  return { ok: true, steps: rec.steps.length };
+}
+
+function fmt(v: unknown): string {
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
