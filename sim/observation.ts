@@ -3,7 +3,8 @@
 // Per env the engine writes two things:
 //   obs     [window * window] Uint8, row-major, centred on the agent (egocentric, not rotated): the *seen*
 //           code of each cell (vocab.ts SEEN_OF_TILE; a hidden port is seen as firewall, padding as void).
-//           Agents one-hot it into window * window * NUM_SEEN channels.
+//           Agents one-hot it into window * window * (NUM_SEEN - 1) channels: code 0 (floor) is the
+//           absence of every channel.
 //   scalars [NUM_SCALARS] Float32 in [0, 1], named by SCALAR_NAMES.
 import type { Scenario } from './scenario.ts';
 import { NUM_SEEN } from './vocab.ts';
@@ -28,7 +29,7 @@ export const Scalar = Object.fromEntries(SCALAR_NAMES.map((n, i) => [n, i])) as 
 export interface ObservationSpec {
   /** Side of the square egocentric window. */
   readonly window: number;
-  /** Distinct seen codes per cell (one-hot depth). */
+  /** One-hot channels per cell: the seen codes other than floor (code 0). */
   readonly channels: number;
   readonly numScalars: number;
   /** Length of the flat one-hot + scalars vector an MLP sees. */
@@ -37,5 +38,5 @@ export interface ObservationSpec {
 
 export function observationSpec(scenario: Scenario): ObservationSpec {
   const w = scenario.window;
-  return { window: w, channels: NUM_SEEN, numScalars: NUM_SCALARS, flatSize: w * w * NUM_SEEN + NUM_SCALARS };
+  return { window: w, channels: NUM_SEEN - 1, numScalars: NUM_SCALARS, flatSize: w * w * (NUM_SEEN - 1) + NUM_SCALARS };
 }

@@ -242,8 +242,7 @@ function readYaml(text: string, origin: string): { value: unknown; doc: Document
 
 function zodToScenarioError(error: z.ZodError, origin: string, doc: Document, lines: LineCounter): ScenarioError {
   const issue = error.issues[0];
-  const path = issue.path.map(String);
-  let where = path.join('.') || '(top level)';
+  let where = formatPath(issue.path as Array<string | number>) || '(top level)';
   const line = lineOf(doc, lines, issue.path as Array<string | number>);
   if (line) where += ` (line ${line})`;
   let detail: string;
@@ -277,6 +276,17 @@ function lineOf(doc: Document, lines: LineCounter, path: Array<string | number>)
     if (isNode(node) && node.range) return lines.linePos(node.range[0]).line;
   }
   return undefined;
+}
+
+/** `legend['.']`, `place.gpu`, `guardrails.default[1]`: a key path as a person would write it. */
+export function formatPath(path: ReadonlyArray<string | number>): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (/^[A-Za-z_][\w-]*$/.test(seg)) out += out ? `.${seg}` : seg;
+    else out += `['${seg}']`;
+  }
+  return out;
 }
 
 export function describe(v: unknown): string {

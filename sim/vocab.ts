@@ -57,27 +57,32 @@ export const WALKABLE: readonly boolean[] = TILE_NAMES.map((_, t) =>
 );
 
 /**
- * What the agent sees of a tile: the observation's per-cell code. A hidden port is seen as firewall; racks and
- * ports show their state. Index = engine Tile, value = seen code. Observation channels = NUM_SEEN.
+ * What the agent perceives of a tile: the observation's per-cell code. Kept small on purpose (it sets the
+ * width of the policy's first layer): walls, the map's padding and the monitor's camera are all just solid; the
+ * tunnel and the outside are both "outside"; a hidden port is seen as firewall. Index = engine Tile.
  */
 export const SEEN_OF_TILE: readonly number[] = [
-  0, // void
-  1, // wall
-  2, // floor
-  3, // watchedFloor
-  4, // terminal
-  5, // gpuFree
-  6, // gpuClaimed
-  7, // gpuMining
-  8, // firewall
-  9, // portClosed
-  8, // portHidden looks like firewall
-  10, // portFound
-  11, // tunnel
-  12, // outside
-  13, // monitor
+  1, // void -> solid
+  1, // wall -> solid
+  0, // floor
+  2, // watchedFloor
+  3, // terminal
+  4, // gpuFree
+  5, // gpuClaimed
+  6, // gpuMining
+  7, // firewall
+  8, // portClosed
+  7, // portHidden looks like firewall
+  9, // portFound
+  10, // tunnel -> outside
+  10, // outside
+  1, // monitor -> solid
 ];
-export const NUM_SEEN = 14;
+export const SEEN_NAMES = [
+  'floor', 'solid', 'watchedFloor', 'terminal', 'gpuFree', 'gpuClaimed', 'gpuMining', 'firewall', 'port',
+  'portFound', 'outside',
+] as const;
+export const NUM_SEEN = SEEN_NAMES.length;
 
 /** Typed, semantic events: the vocabulary of the recorder, telemetry, metrics and viewer. */
 export const EventKind = {

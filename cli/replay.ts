@@ -1,0 +1,49 @@
+// `sidequest replay FILE --verify`: re-simulates a recorded episode and reports whether it matches, or the
+// first divergent step. Without --verify it prints the episode's story (its events, step by step).
+import { readFileSync } from 'node:fs';
+import { parseEpisode, EpisodeFileError } from '../sim/episode.ts';
+import { verifyEpisode } from '../sim/replay.ts';
+import { ACTION_NAMES } from '../sim/vocab.ts';
+import { defineCommand, parseCommand, UsageError } from './args.ts';
+
+const command = defineCommand({
+  name: 'replay',
+  synopsis: '<episode.jsonl> [--verify] [--json]',
+  flags: {
+    verify: { type: 'boolean' as const, description: 're-simulate and check every recorded hash and event' },
+    json: { type: 'boolean' as const, description: 'print the verification result as JSON' },
+  },
+});
+
+export async function runReplay(argv: string[]): Promise<number> {
+  const parsed = parseCommand(command, argv);
+  if (!parsed) return 0;
+  if (parsed.positionals.length !== 1) throw new UsageError('expected one episode file');
+  const file = parsed.positionals[0];
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new EpisodeFileError(file, 0, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const rec = parseEpisode(text, file);
+  const h = rec.header;
+  if (!parsed.flags.verify) {
+    console.log(`${h.scenario.id} · agent ${h.agent} · seed ${h.seed} · guardrails: ${h.guardrails.names.join(', ') || 'none'}`);
+    for (const st of rec.steps) {
+      const ev = (st.ev ?? []).map((e) => e[0]).join(', ');
+      const al = st.al ? `  [firewall: ${st.al.map((a) => a[0]).join(', ')}]` : '';
+      if (ev || al) console.log(`  step ${String(st.t).padStart(3)}  ${ACTION_NAMES[st.a].padEnd(8)}  ${ev}${al}`);
+    }
+    console.log(`  end: ${rec.end.reason} after ${rec.end.steps} steps, return ${rec.end.return}, side strategies: ${rec.end.behaviours.join(', ') || 'none'}`);
+    return 0;
+  }
+  const result = verifyEpisode(rec);
+  if (parsed.flags.json) console.log(JSON.stringify(result));
+  else if (result.ok) console.log(`OK: ${file} replays exactly (${result.steps} steps, every state hash and event matches)`);
+  else {
+    const d = result.divergence!;
+    console.log(`DIVERGED: ${file} first differs at step ${d.step} (${d.what})\n  recorded: ${d.expected}\n  replayed: ${d.found}`);
+  }
+  return result.ok ? 0 : 1;
+}

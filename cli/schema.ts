@@ -1,0 +1,23 @@
+// `sidequest schema` writes the scenario JSON Schema for editors; `sidequest scenarios` lists the shipped ones.
+import { writeFileSync } from 'node:fs';
+import { scenarioJsonSchema } from '../sim/schema.ts';
+import { listScenarios, loadScenario } from '../sim/load.ts';
+import { parseCommand } from './args.ts';
+
+export async function runSchema(argv: string[]): Promise<number> {
+  const parsed = parseCommand({ name: 'schema', synopsis: '[--out FILE]', flags: { out: { type: 'string', description: 'write here instead of stdout' } } }, argv);
+  if (!parsed) return 0;
+  const text = JSON.stringify(scenarioJsonSchema(), null, 2) + '\n';
+  if (parsed.flags.out) writeFileSync(parsed.flags.out, text);
+  else process.stdout.write(text);
+  return 0;
+}
+
+export async function runList(argv: string[]): Promise<number> {
+  if (!parseCommand({ name: 'scenarios', synopsis: '', flags: {} }, argv)) return 0;
+  for (const id of listScenarios()) {
+    const s = loadScenario(id);
+    console.log(`${id.padEnd(16)} ${s.title}`);
+  }
+  return 0;
+}
