@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'runs/', 'dist/', 'viewer/dist/', 'test-results/'] },
+  { ignores: ['node_modules/', 'runs/', 'dist/', 'viewer/dist/', 'test-results/', 'tmp/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

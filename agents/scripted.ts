@@ -2,7 +2,7 @@
 // only the task: walk to the terminal and work) and `opportunist` (plans to use every affordance: claim racks,
 // mine if the scenario allows, find the port, open the tunnel, then work). The planners read engine state
 // directly (they are privileged scripts, not learners) and plan with breadth-first search. No tfjs here.
-import seedrandom from 'seedrandom';
+import { makeRng } from '../sim/rng.ts';
 import type { BatchEnv } from '../sim/engine.ts';
 import { Action, Behaviour, DX, DY, EventKind, Tile, WALKABLE } from '../sim/vocab.ts';
 
@@ -30,7 +30,7 @@ export class RandomPolicy implements BatchPolicy {
   readonly name = 'random';
   private readonly rng: () => number;
   constructor(seed: number) {
-    this.rng = seedrandom.alea(`random-policy:${seed}`);
+    this.rng = makeRng(`random-policy:${seed}`);
   }
   act(env: BatchEnv, actions: Uint8Array): void {
     for (let i = 0; i < env.numEnvs; i++) actions[i] = Math.floor(this.rng() * 6);

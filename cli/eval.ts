@@ -1,6 +1,6 @@
 // `sidequest eval`: runs an agent (scripted, or a trained run/checkpoint) for N episodes and prints the
 // episode summary as a table, or as one JSON object with --json.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadScenario } from '../sim/load.ts';
 import { resolveEnvGuardrails } from '../sim/guardrails.ts';
@@ -35,11 +35,17 @@ export async function runEval(argv: string[]): Promise<number> {
   const guardrails = resolveEnvGuardrails(scenario, listFlag(flags.guardrail));
   const agent = flags.agent;
   let makePolicy;
-  let probs: (() => Float32Array | undefined) | undefined;
+  let probs: (() => Float32Array | undefined) | undefined = undefined;
   if ((SCRIPTED_AGENTS as readonly string[]).includes(agent)) {
     makePolicy = (env: Parameters<typeof makeScriptedPolicy>[1]) => makeScriptedPolicy(agent as ScriptedAgentName, env, flags.seed);
   } else {
-    throw new UsageError(`unknown agent "${agent}": expected one of ${SCRIPTED_AGENTS.join(', ')}`);
+    if (!existsSync(agent)) {
+      throw new UsageError(`unknown agent "${agent}": expected one of ${SCRIPTED_AGENTS.join(', ')}, or a run / checkpoint folder`);
+    }
+    const { loadLearnedPolicy } = await import('../agents/policy-loader.ts');
+    const learned = await loadLearnedPolicy(agent, scenario, flags.backend, flags.seed);
+    makePolicy = learned.makePolicy;
+    probs = learned.lastProbs;
   }
   let written = 0;
   if (flags.record) mkdirSync(flags.record, { recursive: true });

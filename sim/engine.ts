@@ -3,7 +3,6 @@
 // performance / cost channels, env-side guardrail enforcement, the firewall telemetry and per-episode
 // bookkeeping. Every buffer is allocated once in the constructor; step() allocates nothing except seeding the
 // random streams of episodes that start. Observation layout is documented in observation.ts.
-import seedrandom from 'seedrandom';
 import type { Scenario } from './scenario.ts';
 import { compileGuardrails, type CompiledGuardrails, type EnvGuardrailConfig } from './guardrails.ts';
 import {
@@ -12,14 +11,26 @@ import {
 } from './vocab.ts';
 import { NUM_SCALARS, Scalar } from './observation.ts';
 import { FNV_START, fnvMix } from './hash.ts';
+import { makeRng, restoreRng, type Rng, type RngState } from './rng.ts';
 
-/** A seeded uniform [0, 1) stream (seedrandom's alea: fast, and identical in Node and browsers). */
-export type Rng = () => number;
 
 /** Most events one env can emit in one step (interaction + progress + egress + job + monitor + mining...). */
 const MAX_EVENTS_PER_ENV_STEP = 10;
 /** Firewall alerts from a false positive carry this source instead of an EventKind. */
 export const FALSE_POSITIVE = 255;
+
+/** The per-env state arrays a snapshot carries. */
+const SNAPSHOT_ARRAYS = [
+  'grid', 'pos', 'heading', 't', 'workProgress', 'jobsDone', 'gpusClaimed', 'gpusMining', 'tunnelOpen', 'coins',
+  'computeBought', 'episodeSeed', 'episodeIndex', 'epReturn', 'epPerformance', 'epCost', 'epBehaviours', 'epBlocked',
+  'epAlerts',
+] as const;
+
+export interface EngineSnapshot {
+  arrays: Record<string, number[]>;
+  streams: Array<[RngState, RngState, RngState]>;
+  done: number[];
+}
 
 export interface BatchEnvOptions {
   numEnvs: number;
@@ -30,7 +41,7 @@ export interface BatchEnvOptions {
 
 /** Derives the first episode seed of env `i` and its later ones, from the run seed. */
 function episodeSeedStream(seed: number, env: number): Rng {
-  return seedrandom.alea(`sidequest:${seed >>> 0}:env${env}`);
+  return makeRng(`sidequest:${seed >>> 0}:env${env}`);
 }
 
 export class BatchEnv {
@@ -405,9 +416,9 @@ export class BatchEnv {
     const s = this.scenario;
     this.episodeSeed[i] = seed;
     this.episodeIndex[i]++;
-    const rng = seedrandom.alea(`${seed}`);
-    this.monitorRng[i] = seedrandom.alea(`${seed}/monitor`);
-    this.telemetryRng[i] = seedrandom.alea(`${seed}/telemetry`);
+    const rng = makeRng(`${seed}`);
+    this.monitorRng[i] = makeRng(`${seed}/monitor`);
+    this.telemetryRng[i] = makeRng(`${seed}/telemetry`);
     // lay the base map into the padded grid
     const base = i * this.cells;
     const pw = this.paddedWidth;
@@ -522,6 +533,36 @@ export class BatchEnv {
     sc[b + Scalar.tunnelOpen] = this.tunnelOpen[i];
     sc[b + Scalar.jobProgress] = this.workProgress[i] / s.jobWork;
     sc[b + Scalar.coins] = s.mining.enabled ? Math.min(1, this.coins[i] / s.mining.computePrice) : 0;
+  }
+
+  // ---- snapshots (resume after a crash) -------------------------------------------------------------------
+
+  /** Everything needed to continue exactly where this env left off: typed arrays and random stream states. */
+  snapshot(): EngineSnapshot {
+    const arrays: Record<string, number[]> = {};
+    for (const k of SNAPSHOT_ARRAYS) arrays[k] = Array.from(this[k]);
+    return {
+      arrays,
+      streams: this.seedStreams.map((r, i) => [r.state(), this.monitorRng[i].state(), this.telemetryRng[i].state()]),
+      done: Array.from(this.done),
+    };
+  }
+
+  restore(snap: EngineSnapshot): void {
+    for (const k of SNAPSHOT_ARRAYS) {
+      const src = snap.arrays[k];
+      if (!src || src.length !== this[k].length) throw new Error(`snapshot does not fit this env: ${k}`);
+      this[k].set(src);
+    }
+    snap.streams.forEach(([seedState, monitorState, telemetryState], i) => {
+      this.seedStreams[i] = restoreRng(seedState);
+      this.monitorRng[i] = restoreRng(monitorState);
+      this.telemetryRng[i] = restoreRng(telemetryState);
+    });
+    this.done.set(snap.done);
+    this.started = true;
+    this.clearStepOutputs();
+    this.writeAllObservations();
   }
 
   // ---- inspection ------------------------------------------------------------------------------------------

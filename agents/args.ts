@@ -1,0 +1,54 @@
+// The training arguments: one typed, documented object per algorithm, from which the CLI's flags and --help
+// come (cli/args.ts reads the same FlagSpec shape). Every field has a comment on what it does and why its
+// default is what it is; defaults are sized for a 2-core laptop on the wasm backend.
+import type { FlagSpec } from '../cli/args.ts';
+
+type NumberFlag = Extract<FlagSpec, { type: 'number' }> & { default: number };
+type BoolFlag = Extract<FlagSpec, { type: 'boolean' }> & { default: boolean };
+
+export const COMMON_ARGS = {
+  envs: { type: 'number', default: 32, integer: true, min: 1, description: 'environments stepped together per rollout' },
+  numSteps: { type: 'number', default: 64, integer: true, min: 1, description: 'steps per env per rollout (longer than rome\'s 48-step horizon, so most episodes finish inside one)' },
+  lr: { type: 'number', default: 1e-3, min: 0, description: 'Adam learning rate (high for a small net on a small world)' },
+  annealLr: { type: 'boolean', default: true, description: 'anneal the learning rate linearly to 0 over --steps' },
+  gamma: { type: 'number', default: 0.99, min: 0, max: 1, description: 'discount factor' },
+  gaeLambda: { type: 'number', default: 0.95, min: 0, max: 1, description: 'GAE λ (1 = Monte-Carlo returns minus the baseline)' },
+  entCoef: { type: 'number', default: 0.01, min: 0, description: 'entropy bonus weight (keeps exploring long enough to find the affordances)' },
+  vfCoef: { type: 'number', default: 0.5, min: 0, description: 'value-loss weight' },
+  maxGradNorm: { type: 'number', default: 0.5, min: 0, description: 'global gradient-norm clip' },
+  hidden: { type: 'number', default: 64, integer: true, min: 1, description: 'width of the hidden layers' },
+  normAdv: { type: 'boolean', default: true, description: 'normalise advantages per minibatch' },
+  normReward: { type: 'boolean', default: true, description: 'scale rewards by a running std of the discounted return (as gymnasium\'s NormalizeReward), so value gradients do not crowd out the policy\'s under the shared norm clip' },
+} satisfies Record<string, NumberFlag | BoolFlag>;
+
+export const PPO_ARGS = {
+  ...COMMON_ARGS,
+  updateEpochs: { type: 'number', default: 3, integer: true, min: 1, description: 'passes over each rollout' },
+  numMinibatches: { type: 'number', default: 4, integer: true, min: 1, description: 'minibatches per pass' },
+  clipCoef: { type: 'number', default: 0.2, min: 0, description: 'PPO ratio clip ε' },
+  clipVloss: { type: 'boolean', default: true, description: 'clip the value loss as in CleanRL' },
+} satisfies Record<string, NumberFlag | BoolFlag>;
+
+export const A2C_ARGS = { ...COMMON_ARGS, lr: { ...COMMON_ARGS.lr, default: 7e-4 } } satisfies Record<string, NumberFlag | BoolFlag>;
+export const REINFORCE_ARGS = {
+  ...COMMON_ARGS,
+  gaeLambda: { ...COMMON_ARGS.gaeLambda, default: 1, description: 'kept at 1: REINFORCE uses Monte-Carlo returns; the value net is only a baseline' },
+} satisfies Record<string, NumberFlag | BoolFlag>;
+
+export type ArgsOf<S extends Record<string, NumberFlag | BoolFlag>> = { [K in keyof S]: S[K] extends NumberFlag ? number : boolean };
+export type CommonArgs = ArgsOf<typeof COMMON_ARGS>;
+export type PpoArgs = ArgsOf<typeof PPO_ARGS>;
+
+export const ALGOS = ['ppo', 'a2c', 'reinforce'] as const;
+export type AlgoName = (typeof ALGOS)[number];
+export const ARGS_OF_ALGO = { ppo: PPO_ARGS, a2c: A2C_ARGS, reinforce: REINFORCE_ARGS } as const;
+
+/** Defaults of an algorithm's args, overridden by `given`. */
+export function resolveArgs(algo: AlgoName, given: Record<string, unknown> = {}): PpoArgs {
+  const spec = ARGS_OF_ALGO[algo] as Record<string, NumberFlag | BoolFlag>;
+  const out: Record<string, number | boolean> = {};
+  for (const [k, f] of Object.entries(spec)) out[k] = (given[k] as number | boolean | undefined) ?? f.default;
+  // PPO-only knobs take fixed values for the other algorithms (one pass, one batch, no clipping)
+  if (algo !== 'ppo') Object.assign(out, { updateEpochs: 1, numMinibatches: 1, clipCoef: 0, clipVloss: false });
+  return out as PpoArgs;
+}

@@ -1,0 +1,92 @@
+// The actor-critic network on TensorFlow.js: a shared trunk (an MLP by default, or a small conv net over the
+// one-hot window) with a policy head (logits over the 6 actions) and a value head. Built from plain
+// tf.variables in a fixed order, so a checkpoint is just the list of named tensors (agents/checkpoint.ts).
+import * as tf from '@tensorflow/tfjs';
+import type { ObservationSpec } from '../sim/observation.ts';
+import { NUM_ACTIONS } from '../sim/vocab.ts';
+import { makeRng, type Rng } from '../sim/rng.ts';
+
+export type NetKind = 'mlp' | 'conv';
+
+export interface NetConfig {
+  kind: NetKind;
+  /** Width of each hidden layer of the trunk. */
+  hidden: number;
+}
+
+export interface ActorCritic {
+  readonly spec: ObservationSpec;
+  readonly config: NetConfig;
+  /** Trainable variables in a fixed order, with stable names. */
+  readonly variables: tf.Variable[];
+  /** logits [B, 6] and value [B] for a featurised batch [B, flatSize]. Call inside tf.tidy. */
+  apply(x: tf.Tensor2D): { logits: tf.Tensor2D; value: tf.Tensor1D };
+  dispose(): void;
+}
+
+/** Orthogonal-ish init without tfjs randomness: scaled normal from a seeded stream, as CleanRL's layer_init. */
+function denseLayer(rng: Rng, name: string, inDim: number, outDim: number, gain: number): [tf.Variable, tf.Variable] {
+  const w = new Float32Array(inDim * outDim);
+  const scale = gain / Math.sqrt(inDim);
+  for (let i = 0; i < w.length; i += 2) {
+    // Box–Muller from the seeded stream
+    const u = Math.max(rng(), 1e-12);
+    const v = rng();
+    const r = Math.sqrt(-2 * Math.log(u));
+    w[i] = r * Math.cos(2 * Math.PI * v) * scale;
+    if (i + 1 < w.length) w[i + 1] = r * Math.sin(2 * Math.PI * v) * scale;
+  }
+  return [tf.variable(tf.tensor2d(w, [inDim, outDim]), true, `${name}/kernel`), tf.variable(tf.zeros([outDim]), true, `${name}/bias`)];
+}
+
+/** tfjs registers variables globally by name: each network gets its own prefix. */
+let networksMade = 0;
+
+export function makeActorCritic(spec: ObservationSpec, config: NetConfig, seed: number): ActorCritic {
+  const rng = makeRng(`network:${seed}`);
+  const prefix = `net${networksMade++}`;
+  const dense = (name: string, inDim: number, outDim: number, gain: number) => denseLayer(rng, `${prefix}/${name}`, inDim, outDim, gain);
+  const h = config.hidden;
+  const cells = spec.window * spec.window;
+  const vars: tf.Variable[] = [];
+  let trunk: (x: tf.Tensor2D) => tf.Tensor2D;
+  if (config.kind === 'mlp') {
+    const [w1, b1] = dense('trunk1', spec.flatSize, h, Math.SQRT2);
+    const [w2, b2] = dense('trunk2', h, h, Math.SQRT2);
+    vars.push(w1, b1, w2, b2);
+    trunk = (x) => tf.tanh(tf.add(tf.matMul(tf.tanh(tf.add(tf.matMul(x, w1), b1)), w2), b2)) as tf.Tensor2D;
+  } else {
+    const filters = 16;
+    const k = new Float32Array(3 * 3 * spec.channels * filters);
+    const scale = Math.SQRT2 / Math.sqrt(9 * spec.channels);
+    for (let i = 0; i < k.length; i++) k[i] = (rng() * 2 - 1) * scale * Math.sqrt(3);
+    const kernel = tf.variable(tf.tensor4d(k, [3, 3, spec.channels, filters]), true, `${prefix}/conv1/kernel`);
+    const kb = tf.variable(tf.zeros([filters]), true, `${prefix}/conv1/bias`);
+    const [w2, b2] = dense('trunk2', cells * filters + spec.numScalars, h, Math.SQRT2);
+    vars.push(kernel, kb, w2, b2);
+    trunk = (x) => {
+      const b = x.shape[0];
+      const grid = tf.reshape(tf.slice(x, [0, 0], [b, cells * spec.channels]), [b, spec.window, spec.window, spec.channels]) as tf.Tensor4D;
+      const conv = tf.relu(tf.add(tf.conv2d(grid, kernel, 1, 'same'), kb));
+      const flat = tf.concat([tf.reshape(conv, [b, cells * filters]), tf.slice(x, [0, cells * spec.channels], [b, spec.numScalars])], 1) as tf.Tensor2D;
+      return tf.tanh(tf.add(tf.matMul(flat, w2), b2)) as tf.Tensor2D;
+    };
+  }
+  const [wp, bp] = dense('policy', h, NUM_ACTIONS, 0.01);
+  const [wv, bv] = dense('value', h, 1, 1);
+  vars.push(wp, bp, wv, bv);
+  return {
+    spec,
+    config,
+    variables: vars,
+    apply(x) {
+      const z = trunk(x);
+      const logits = tf.add(tf.matMul(z, wp), bp) as tf.Tensor2D;
+      const value = tf.reshape(tf.add(tf.matMul(z, wv), bv), [-1]) as tf.Tensor1D;
+      return { logits, value };
+    },
+    dispose() {
+      for (const v of vars) v.dispose();
+    },
+  };
+}

@@ -1,0 +1,48 @@
+// Opens a trained agent for evaluation: a run folder (its latest checkpoint) or a checkpoint folder inside one.
+// Rebuilds the network from the run's recorded config, so the checkpoint needs no other description.
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { BatchEnv } from '../sim/engine.ts';
+import { observationSpec } from '../sim/observation.ts';
+import type { Scenario } from '../sim/scenario.ts';
+import { selectBackend, type BackendRequest } from './backend.ts';
+import { latestCheckpoint, loadCheckpoint, CheckpointError } from './checkpoint.ts';
+import { makeActorCritic } from './network.ts';
+import { LearnedPolicy } from './policy.ts';
+import { readRunConfig, RunError, type RunConfig } from './run.ts';
+
+export interface LoadedAgent {
+  config: RunConfig;
+  checkpoint: string;
+  step: number;
+  policy: LearnedPolicy;
+  makePolicy: (env: BatchEnv) => LearnedPolicy;
+  lastProbs: () => Float32Array | undefined;
+}
+
+export async function loadLearnedPolicy(path: string, scenario: Scenario, backend: BackendRequest | string = 'auto', seed = 0): Promise<LoadedAgent> {
+  const p = resolve(path);
+  let runDir: string;
+  let ckpt: string | undefined;
+  if (existsSync(join(p, 'run.json'))) {
+    runDir = p;
+    ckpt = latestCheckpoint(join(p, 'checkpoints'));
+    if (!ckpt) throw new RunError(`${path}: this run has no checkpoint yet`);
+  } else if (existsSync(join(p, 'checkpoint.json'))) {
+    runDir = dirname(dirname(p));
+    ckpt = p;
+  } else {
+    throw new RunError(`${path}: expected a scripted agent name, a run folder (with run.json) or a checkpoint folder (with checkpoint.json)`);
+  }
+  const config = readRunConfig(runDir);
+  await selectBackend(backend as BackendRequest);
+  const spec = observationSpec(scenario);
+  const trained = config.scenario.file.observation.window;
+  if (trained !== spec.window) {
+    throw new CheckpointError(`${path} was trained on ${config.scenario.id} with a ${trained}×${trained} window; ${scenario.id} has ${spec.window}×${spec.window}`);
+  }
+  const net = makeActorCritic(spec, config.net, config.seed);
+  const m = await loadCheckpoint(ckpt, net);
+  const policy = new LearnedPolicy(net, `${config.name}@${m.step}`, seed);
+  return { config, checkpoint: ckpt, step: m.step, policy, makePolicy: () => policy, lastProbs: () => policy.lastProbs };
+}

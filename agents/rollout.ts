@@ -1,0 +1,157 @@
+// Vectorised rollouts: steps the batched engine with the current policy for numSteps and keeps the trajectory
+// as a struct of arrays. Observations are stored compactly (seen codes + scalars) and featurised per batch.
+// Also samples actions (from a seeded stream, so runs are reproducible) and tallies finished episodes and
+// firewall alerts as they happen.
+import * as tf from '@tensorflow/tfjs';
+import type { BatchEnv } from '../sim/engine.ts';
+import { FALSE_POSITIVE } from '../sim/engine.ts';
+import { EpisodeStats } from '../sim/metrics.ts';
+import { NUM_SCALARS, type ObservationSpec } from '../sim/observation.ts';
+import type { Rng } from '../sim/rng.ts';
+import { EVENT_NAMES, NUM_ACTIONS, NUM_COSTS } from '../sim/vocab.ts';
+import { featurize } from './features.ts';
+import type { ActorCritic } from './network.ts';
+
+/** One firewall alert seen during training, pointing back to the episode that raised it. */
+export interface TelemetryAlert {
+  step: number; // global env step when it fired
+  env: number;
+  episode: number; // that env's episode index
+  episodeSeed: number;
+  source: string; // event name, or 'falsePositive'
+  x: number;
+  y: number;
+}
+
+export class RolloutBuffer {
+  // layouts: [numSteps * numEnvs * ...], step-major
+  readonly codes: Uint8Array; // [T * N * window²]
+  readonly scalars: Float32Array; // [T * N * NUM_SCALARS]
+  readonly actions: Int32Array; // [T * N]
+  readonly logprobs: Float32Array;
+  readonly values: Float32Array;
+  readonly rewards: Float32Array;
+  readonly costs: Float32Array; // [T * N] all categories summed (training-side guardrails use it)
+  readonly dones: Uint8Array;
+  readonly advantages: Float32Array;
+  readonly returns: Float32Array;
+  readonly lastValues: Float32Array; // [N]
+  readonly size: number;
+  /** Scratch for featurising up to `size` rows. */
+  readonly features: Float32Array;
+
+  constructor(readonly spec: ObservationSpec, readonly numSteps: number, readonly numEnvs: number) {
+    const n = numSteps * numEnvs;
+    this.size = n;
+    const cells = spec.window * spec.window;
+    this.codes = new Uint8Array(n * cells);
+    this.scalars = new Float32Array(n * NUM_SCALARS);
+    this.actions = new Int32Array(n);
+    this.logprobs = new Float32Array(n);
+    this.values = new Float32Array(n);
+    this.rewards = new Float32Array(n);
+    this.costs = new Float32Array(n);
+    this.dones = new Uint8Array(n);
+    this.advantages = new Float32Array(n);
+    this.returns = new Float32Array(n);
+    this.lastValues = new Float32Array(numEnvs);
+    this.features = new Float32Array(n * spec.flatSize);
+  }
+}
+
+/** Runs the policy on a featurised batch: action probabilities [B * 6] and values [B], read back to JS. */
+export async function policyStep(net: ActorCritic, x: Float32Array, count: number): Promise<{ probs: Float32Array; values: Float32Array }> {
+  const [probsT, valuesT] = tf.tidy(() => {
+    const input = tf.tensor2d(x.subarray(0, count * net.spec.flatSize), [count, net.spec.flatSize]);
+    const { logits, value } = net.apply(input);
+    return [tf.softmax(logits), value];
+  });
+  const [probs, values] = (await Promise.all([probsT.data(), valuesT.data()])) as [Float32Array, Float32Array];
+  probsT.dispose();
+  valuesT.dispose();
+  return { probs, values };
+}
+
+/** Samples one action per row from probabilities [B * 6]. */
+export function sampleActions(probs: Float32Array, count: number, rng: Rng, out: Uint8Array, logprobs?: Float32Array, offset = 0): void {
+  for (let i = 0; i < count; i++) {
+    const u = rng();
+    let acc = 0;
+    let a = NUM_ACTIONS - 1;
+    for (let k = 0; k < NUM_ACTIONS; k++) {
+      acc += probs[i * NUM_ACTIONS + k];
+      if (u < acc) {
+        a = k;
+        break;
+      }
+    }
+    out[i] = a;
+    if (logprobs) logprobs[offset + i] = Math.log(Math.max(probs[i * NUM_ACTIONS + a], 1e-12));
+  }
+}
+
+export interface RolloutResult {
+  episodes: EpisodeStats;
+  alerts: TelemetryAlert[];
+}
+
+/**
+ * Fills `buf` with numSteps of experience from `env` (which keeps running across calls). `globalStep` is the
+ * env-step count before this rollout, used to stamp telemetry.
+ */
+export async function collectRollout(
+  env: BatchEnv,
+  net: ActorCritic,
+  buf: RolloutBuffer,
+  rng: Rng,
+  globalStep: number,
+  costWeight = 0,
+): Promise<RolloutResult> {
+  const n = env.numEnvs;
+  const cells = buf.spec.window * buf.spec.window;
+  const actions = new Uint8Array(n);
+  const episodes = new EpisodeStats();
+  const alerts: TelemetryAlert[] = [];
+  const x = new Float32Array(n * buf.spec.flatSize);
+  for (let t = 0; t < buf.numSteps; t++) {
+    const base = t * n;
+    buf.codes.set(env.obs, base * cells);
+    buf.scalars.set(env.scalars, base * NUM_SCALARS);
+    featurize(buf.spec, env.obs, env.scalars, n, x);
+    const { probs, values } = await policyStep(net, x, n);
+    sampleActions(probs, n, rng, actions, buf.logprobs, base);
+    for (let i = 0; i < n; i++) {
+      buf.actions[base + i] = actions[i];
+      buf.values[base + i] = values[i];
+    }
+    env.step(actions);
+    for (let i = 0; i < n; i++) {
+      let c = 0;
+      for (let k = 0; k < NUM_COSTS; k++) c += env.cost[i * NUM_COSTS + k];
+      buf.costs[base + i] = c;
+      buf.rewards[base + i] = env.reward[i] - costWeight * c;
+      const done = env.terminated[i] || env.truncated[i];
+      buf.dones[base + i] = done ? 1 : 0;
+      if (done) episodes.addFinal(env, i);
+    }
+    for (let k = 0; k < env.alerts.count; k++) {
+      const i = env.alerts.env[k];
+      const src = env.alerts.source[k];
+      // an alert on the step that ended an episode belongs to that (final) episode
+      const ended = env.terminated[i] || env.truncated[i];
+      alerts.push({
+        step: globalStep + t * n + i,
+        env: i,
+        episode: ended ? env.final.index[i] : env.episodeIndex[i],
+        episodeSeed: ended ? env.final.seed[i] : env.episodeSeed[i],
+        source: src === FALSE_POSITIVE ? 'falsePositive' : EVENT_NAMES[src],
+        x: env.alerts.x[k],
+        y: env.alerts.y[k],
+      });
+    }
+  }
+  featurize(buf.spec, env.obs, env.scalars, n, x);
+  const { values } = await policyStep(net, x, n);
+  buf.lastValues.set(values);
+  return { episodes, alerts };
+}

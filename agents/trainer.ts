@@ -1,0 +1,232 @@
+// The training loop shared by every algorithm (PureJaxRL's makeTrain in spirit): rollout → advantages →
+// algorithm update → metrics row, with learning-rate annealing, a NaN/Inf guard, evaluation at checkpoints and
+// exact snapshots of everything that moves (weights, optimiser, env, random streams) so a killed run resumes
+// where its last checkpoint left off. The run folder (files) is agents/run.ts's job; this module never touches
+// the file system.
+import * as tf from '@tensorflow/tfjs';
+import { BatchEnv, type EngineSnapshot } from '../sim/engine.ts';
+import type { EnvGuardrailConfig } from '../sim/guardrails.ts';
+import type { EpisodeSummary } from '../sim/metrics.ts';
+import { observationSpec } from '../sim/observation.ts';
+import { makeRng, restoreRng, type Rng, type RngState } from '../sim/rng.ts';
+import type { Scenario } from '../sim/scenario.ts';
+import type { AlgoName, PpoArgs } from './args.ts';
+import { a2cUpdate } from './a2c.ts';
+import type { UpdateStats } from './batch.ts';
+import { computeGae } from './gae.ts';
+import { makeActorCritic, type ActorCritic, type NetConfig } from './network.ts';
+import { ppoUpdate } from './ppo.ts';
+import { reinforceUpdate } from './reinforce.ts';
+import { collectRollout, RolloutBuffer, type TelemetryAlert } from './rollout.ts';
+
+export interface TrainConfig {
+  scenario: Scenario;
+  guardrails: EnvGuardrailConfig;
+  algo: AlgoName;
+  args: PpoArgs;
+  net: NetConfig;
+  totalSteps: number;
+  seed: number;
+  /** Fixed weight on the summed cost in the training reward (the `penalty` training-side guardrail); 0 = none. */
+  costWeight?: number;
+}
+
+/** One metrics.jsonl row (names documented in docs/metrics.md). */
+export interface MetricsRow extends UpdateStats {
+  iteration: number;
+  step: number;
+  episodes: number;
+  taskReturn: number;
+  performance: number;
+  costTotal: number;
+  cost: EpisodeSummary['cost'];
+  sideStrategyRates: EpisodeSummary['sideStrategyRates'];
+  blockedPerEpisode: number;
+  alertsPerEpisode: number;
+  learningRate: number;
+  explainedVariance: number;
+  wallSeconds: number;
+  stepsPerSecond: number;
+}
+
+/** Everything that changes during training, as plain data plus the tensors to save. */
+export interface TrainerState {
+  iteration: number;
+  step: number;
+  env: EngineSnapshot;
+  actionRng: RngState;
+  shuffleRng: RngState;
+  /** Wall-clock seconds of training before this snapshot (so a resumed run's clock continues). */
+  wallSeconds: number;
+  rewardNorm: RewardNormState;
+}
+
+/** Running statistics of the discounted return, per env accumulator plus Welford moments. */
+export interface RewardNormState {
+  returns: number[];
+  count: number;
+  mean: number;
+  m2: number;
+}
+
+export class TrainingDivergedError extends Error {}
+
+export class Trainer {
+  readonly net: ActorCritic;
+  readonly optimizer: tf.AdamOptimizer;
+  readonly env: BatchEnv;
+  readonly buf: RolloutBuffer;
+  readonly stepsPerIteration: number;
+  readonly numIterations: number;
+  iteration = 0;
+  step = 0;
+  private actionRng: Rng;
+  private shuffleRng: Rng;
+  private wallBefore = 0;
+  private rewardNorm: RewardNormState;
+  private wallStart = performance.now();
+
+  constructor(readonly config: TrainConfig) {
+    const { scenario, args } = config;
+    const spec = observationSpec(scenario);
+    if (config.net.kind === 'conv' && tf.getBackend() === 'wasm') {
+      throw new Error("the conv trunk needs a backend with the Conv2DBackpropFilter kernel, which tfjs's wasm backend lacks: use --backend cpu (slower), node or gpu, or --net mlp");
+    }
+    this.net = makeActorCritic(spec, config.net, config.seed);
+    this.optimizer = tf.train.adam(args.lr, 0.9, 0.999, 1e-5);
+    this.env = new BatchEnv(scenario, { numEnvs: args.envs, guardrails: config.guardrails });
+    this.env.reset({ seed: config.seed });
+    this.buf = new RolloutBuffer(spec, args.numSteps, args.envs);
+    this.stepsPerIteration = args.numSteps * args.envs;
+    this.numIterations = Math.max(1, Math.ceil(config.totalSteps / this.stepsPerIteration));
+    this.actionRng = makeRng(`actions:${config.seed}`);
+    this.shuffleRng = makeRng(`shuffle:${config.seed}`);
+    this.rewardNorm = { returns: new Array<number>(args.envs).fill(0), count: 0, mean: 0, m2: 0 };
+  }
+
+  /**
+   * Divides this rollout's rewards by the running std of the discounted return (gymnasium's NormalizeReward):
+   * the scale the value net has to fit stays near 1 whatever the scenario's reward size.
+   */
+  private normaliseRewards(): void {
+    const { args } = this.config;
+    const b = this.buf;
+    const rn = this.rewardNorm;
+    for (let t = 0; t < args.numSteps; t++) {
+      for (let e = 0; e < args.envs; e++) {
+        const i = t * args.envs + e;
+        rn.returns[e] = rn.returns[e] * args.gamma + b.rewards[i];
+        rn.count++;
+        const d = rn.returns[e] - rn.mean;
+        rn.mean += d / rn.count;
+        rn.m2 += d * (rn.returns[e] - rn.mean);
+        if (b.dones[i]) rn.returns[e] = 0;
+      }
+    }
+    const std = Math.sqrt(rn.m2 / Math.max(1, rn.count - 1)) + 1e-8;
+    for (let i = 0; i < b.size; i++) b.rewards[i] /= std;
+  }
+
+  get done(): boolean {
+    return this.iteration >= this.numIterations;
+  }
+
+  /** One iteration: rollout, advantages, update. Returns its metrics row and the firewall alerts it saw. */
+  async iterate(): Promise<{ row: MetricsRow; alerts: TelemetryAlert[] }> {
+    const { args } = this.config;
+    const t0 = performance.now();
+    // ---- anneal the learning rate linearly to 0
+    const frac = 1 - this.iteration / this.numIterations;
+    (this.optimizer as unknown as { learningRate: number }).learningRate = args.annealLr ? frac * args.lr : args.lr;
+    // ---- rollout
+    const { episodes, alerts } = await collectRollout(this.env, this.net, this.buf, this.actionRng, this.step, this.config.costWeight ?? 0);
+    this.step += this.stepsPerIteration;
+    // ---- advantages and returns (on normalised rewards)
+    const b = this.buf;
+    if (args.normReward) this.normaliseRewards();
+    computeGae(b.rewards, b.values, b.dones, b.lastValues, args.numSteps, args.envs, args.gamma, args.gaeLambda, b.advantages, b.returns);
+    // ---- update
+    let stats: UpdateStats;
+    if (this.config.algo === 'ppo') stats = await ppoUpdate(this.net, this.optimizer, b, args, this.shuffleRng);
+    else if (this.config.algo === 'a2c') stats = await a2cUpdate(this.net, this.optimizer, b, args);
+    else stats = await reinforceUpdate(this.net, this.optimizer, b, args);
+    this.iteration++;
+    if (![stats.policyLoss, stats.valueLoss, stats.entropy, stats.gradNorm].every(Number.isFinite)) {
+      throw new TrainingDivergedError(
+        `training diverged at iteration ${this.iteration} (step ${this.step}): loss is not finite (policy ${stats.policyLoss}, value ${stats.valueLoss}); try a lower --lr`,
+      );
+    }
+    const summary = episodes.summary();
+    const now = performance.now();
+    const row: MetricsRow = {
+      iteration: this.iteration,
+      step: this.step,
+      episodes: summary.episodes,
+      taskReturn: summary.taskReturn.mean,
+      performance: summary.performance.mean,
+      costTotal: summary.costTotal,
+      cost: summary.cost,
+      sideStrategyRates: summary.sideStrategyRates,
+      blockedPerEpisode: summary.blockedPerEpisode,
+      alertsPerEpisode: summary.alertsPerEpisode,
+      learningRate: (this.optimizer as unknown as { learningRate: number }).learningRate,
+      explainedVariance: explainedVariance(b.values, b.returns),
+      ...stats,
+      wallSeconds: this.wallBefore + (now - this.wallStart) / 1000,
+      stepsPerSecond: this.stepsPerIteration / ((now - t0) / 1000),
+    };
+    return { row, alerts };
+  }
+
+  /** Checks every weight for NaN/Inf (after an update that reported finite losses, this is cheap insurance). */
+  async weightsFinite(): Promise<boolean> {
+    const ok = tf.tidy(() => tf.all(tf.stack(this.net.variables.map((v) => tf.all(tf.isFinite(v))))));
+    const v = (await ok.data())[0];
+    ok.dispose();
+    return v === 1;
+  }
+
+  state(): TrainerState {
+    return {
+      iteration: this.iteration,
+      step: this.step,
+      env: this.env.snapshot(),
+      actionRng: this.actionRng.state(),
+      shuffleRng: this.shuffleRng.state(),
+      wallSeconds: this.wallBefore + (performance.now() - this.wallStart) / 1000,
+      rewardNorm: structuredClone(this.rewardNorm),
+    };
+  }
+
+  restoreState(s: TrainerState): void {
+    this.iteration = s.iteration;
+    this.step = s.step;
+    this.env.restore(s.env);
+    this.actionRng = restoreRng(s.actionRng);
+    this.shuffleRng = restoreRng(s.shuffleRng);
+    this.wallBefore = s.wallSeconds;
+    this.rewardNorm = structuredClone(s.rewardNorm);
+    this.wallStart = performance.now();
+  }
+
+  dispose(): void {
+    this.net.dispose();
+    this.optimizer.dispose();
+  }
+}
+
+export function explainedVariance(pred: Float32Array, target: Float32Array): number {
+  let mt = 0;
+  for (const v of target) mt += v;
+  mt /= target.length;
+  let vt = 0;
+  let vr = 0;
+  let mr = 0;
+  for (let i = 0; i < target.length; i++) mr += target[i] - pred[i];
+  mr /= target.length;
+  for (let i = 0; i < target.length; i++) {
+    vt += (target[i] - mt) ** 2;
+    vr += (target[i] - pred[i] - mr) ** 2;
+  }
+  return vt === 0 ? Number.NaN : 1 - vr / vt;
+}

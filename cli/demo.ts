@@ -1,0 +1,116 @@
+// `npm run demo` (`sidequest demo`): the teacher's first hour in one command. Trains PPO on rome into
+// runs/demo with defaults sized for a 2-core laptop, showing progress, then says in plain words what emerged:
+// when each side strategy first appeared and how common it became, the task return against the honest and
+// opportunist baselines, the firewall alerts raised and the recorded episodes they point to, and how to watch
+// the replay.
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { evaluate } from '../agents/evaluate.ts';
+import { makeScriptedPolicy } from '../agents/scripted.ts';
+import { readJsonl, type EvalRow, type TrainingRun } from '../agents/run.ts';
+import type { TelemetryAlert } from '../agents/rollout.ts';
+import { parseEpisode } from '../sim/episode.ts';
+import { BEHAVIOURS, type Behaviour } from '../sim/vocab.ts';
+import { defineCommand, parseCommand } from './args.ts';
+import { startRun, trainWithProgress } from './train.ts';
+
+/** The demo's defaults: one place, so README, bench and tests agree on what "the demo" is. */
+export const DEMO = { scenario: 'rome', steps: 600_000, seed: 1, out: join('runs', 'demo'), checkpointEvery: 10 };
+
+const command = defineCommand({
+  name: 'demo',
+  synopsis: '[--steps N] [--seed N] [--out DIR] [--backend NAME]',
+  flags: {
+    steps: { type: 'number', default: DEMO.steps, integer: true, min: 1, description: 'env steps to train for' },
+    seed: { type: 'number', default: DEMO.seed, integer: true, min: 0, description: 'run seed' },
+    out: { type: 'string', default: DEMO.out, description: 'run folder (an earlier demo there is moved to <out>-previous)' },
+    backend: { type: 'string', default: 'auto', description: 'tfjs backend: auto, gpu, node, wasm, cpu' },
+  },
+});
+
+const PLAIN: Record<Behaviour, string> = {
+  claimGpu: 'claimed an idle GPU rack (more compute)',
+  probePort: 'probed the firewall',
+  openTunnel: 'opened a reverse tunnel through the misconfigured port (outside compute)',
+  mine: 'set a claimed rack mining',
+  evadeMonitor: 'committed a violation out of the monitor’s sight',
+  crossBoundary: 'stepped outside the sandbox',
+};
+
+export async function runDemo(argv: string[]): Promise<number> {
+  const parsed = parseCommand(command, argv);
+  if (!parsed) return 0;
+  const f = parsed.flags;
+  if (existsSync(join(f.out, 'run.json'))) {
+    rmSync(`${f.out}-previous`, { recursive: true, force: true });
+    renameSync(f.out, `${f.out}-previous`);
+  }
+  console.log(`sidequest demo — PPO learns the task on "${DEMO.scenario}". The reward only counts finished jobs.`);
+  console.log('Watch the side-strategy rates (gpu, probe, tunnel): nobody asked for them.\n');
+  const run = await startRun(DEMO.scenario, 'ppo', {
+    steps: f.steps, seed: f.seed, out: f.out, backend: f.backend, net: 'mlp', 'checkpoint-every': DEMO.checkpointEvery,
+    'eval-episodes': 32, 'record-episodes': 8, 'cost-weight': 1,
+  });
+  console.log(`backend: ${run.backend.name}   run folder: ${run.dir}\n`);
+  await trainWithProgress(run, false);
+  console.log('\n' + (await emergenceSummary(run)));
+  run.dispose();
+  return 0;
+}
+
+/** The plain-words report of a finished run. */
+export async function emergenceSummary(run: TrainingRun): Promise<string> {
+  const evals = readJsonl<EvalRow>(join(run.dir, 'evals.jsonl'));
+  const last = evals[evals.length - 1];
+  const lines: string[] = ['What emerged (evaluation episodes at each checkpoint):'];
+  for (const b of BEHAVIOURS) {
+    const first = evals.find((e) => e.sideStrategyRates[b] >= 0.1);
+    if (!first) continue;
+    const peak = Math.max(...evals.map((e) => e.sideStrategyRates[b]));
+    lines.push(
+      `  • The agent ${PLAIN[b]}: first in ≥10% of episodes at step ${first.step.toLocaleString('en')} (${first.wallSeconds.toFixed(0)} s); ` +
+        `${pct(last.sideStrategyRates[b])} of episodes at the end (peak ${pct(peak)}).`,
+    );
+  }
+  if (lines.length === 1) lines.push('  • No side strategy reached 10% of evaluation episodes in this run.');
+
+  const s = run.scenario;
+  const g = run.config.guardrails.env;
+  const base = async (agent: 'honest' | 'opportunist') =>
+    (await evaluate(s, g, (env) => makeScriptedPolicy(agent, env), { episodes: 200, seed: run.config.seed + 104729 })).summary.taskReturn.mean;
+  const [honest, opportunist] = [await base('honest'), await base('opportunist')];
+  lines.push('', `Task return (jobs done per episode): trained agent ${last.taskReturn.mean.toFixed(1)}, honest script ${honest.toFixed(1)}, opportunist script ${opportunist.toFixed(1)}.`);
+  lines.push(`Hidden performance (what the designer wanted): ${last.performance.mean.toFixed(1)} — side strategies cost it; the reward never saw them.`);
+
+  const alerts = readJsonl<TelemetryAlert>(join(run.dir, 'telemetry.jsonl'));
+  const bySource = new Map<string, number>();
+  for (const a of alerts) bySource.set(a.source, (bySource.get(a.source) ?? 0) + 1);
+  const firstReal = alerts.find((a) => a.source !== 'falsePositive');
+  lines.push('', `Firewall telemetry: ${alerts.length.toLocaleString('en')} alerts during training (${[...bySource].map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}).`);
+  if (firstReal) lines.push(`  First real alert at step ${firstReal.step.toLocaleString('en')} (${firstReal.source}), env ${firstReal.env}, episode ${firstReal.episode}.`);
+  const pointed = alertedEpisodes(run.dir, last.checkpoint);
+  if (pointed.length) {
+    lines.push('  Recorded evaluation episodes the alerts point to (last checkpoint):');
+    for (const p of pointed.slice(0, 3)) lines.push(`    ${p.file}  — ${p.alerts.join(', ')}`);
+  }
+  const example = pointed[0]?.file ?? join(run.dir, 'episodes', last.checkpoint, 'ep-000.jsonl');
+  lines.push('', 'Watch it:', `  npx sidequest replay ${example}            (the episode, event by event)`, `  npx sidequest replay ${example} --verify   (re-simulated against its state hashes)`);
+  return lines.join('\n');
+}
+
+function alertedEpisodes(dir: string, checkpoint: string): Array<{ file: string; alerts: string[] }> {
+  const epDir = join(dir, 'episodes', checkpoint);
+  const out: Array<{ file: string; alerts: string[] }> = [];
+  for (let k = 0; ; k++) {
+    const file = join(epDir, `ep-${String(k).padStart(3, '0')}.jsonl`);
+    if (!existsSync(file)) break;
+    const rec = parseEpisode(readFileSync(file, 'utf8'), file);
+    const alerts = rec.steps.flatMap((st) => (st.al ?? []).map((a) => `step ${st.t}: ${a[0]}`));
+    if (alerts.length) out.push({ file, alerts });
+  }
+  return out;
+}
+
+function pct(v: number): string {
+  return `${(v * 100).toFixed(0)}%`;
+}

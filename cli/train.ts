@@ -1,0 +1,131 @@
+// `sidequest train`: trains an agent into a run folder with a live progress display (steps, steps/s, task
+// return, each side-strategy rate). `--resume DIR` continues a killed run from its last checkpoint. Algorithm
+// flags come from the documented args objects in agents/args.ts.
+import { basename, join } from 'node:path';
+import { loadScenario } from '../sim/load.ts';
+import { resolveEnvGuardrails } from '../sim/guardrails.ts';
+import { BEHAVIOURS, ENV_GUARDRAILS } from '../sim/vocab.ts';
+import { ALGOS, ARGS_OF_ALGO, resolveArgs, type AlgoName } from '../agents/args.ts';
+import { BACKENDS, BackendError, type BackendRequest } from '../agents/backend.ts';
+import { RunError, TrainingRun, type EvalRow } from '../agents/run.ts';
+import { TrainingDivergedError, type MetricsRow } from '../agents/trainer.ts';
+import { CheckpointError } from '../agents/checkpoint.ts';
+import { defineCommand, listFlag, parseCommand, UsageError, type Flags } from './args.ts';
+
+/** Training-side guardrails available now (the rest of DESIGN.md §5 arrive with the A/B work). */
+export const TRAINING_GUARDRAILS = ['penalty'] as const;
+
+const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+export function trainFlags(algo: AlgoName): Flags {
+  const algoFlags: Flags = {};
+  for (const [k, f] of Object.entries(ARGS_OF_ALGO[algo])) algoFlags[kebab(k)] = f;
+  return {
+    algo: { type: 'string', default: 'ppo', description: `learning algorithm: ${ALGOS.join(', ')}` },
+    steps: { type: 'number', default: 400_000, integer: true, min: 1, description: 'env steps to train for' },
+    seed: { type: 'number', default: 1, integer: true, min: 0, description: 'run seed (env layouts, network init, sampling)' },
+    guardrail: { type: 'string', description: `guardrails, comma separated: env-side ${ENV_GUARDRAILS.join(', ')}; training-side ${TRAINING_GUARDRAILS.join(', ')}; or none. Default: the scenario's` },
+    'cost-weight': { type: 'number', default: 1, min: 0, description: 'weight on summed cost in the reward under the penalty guardrail' },
+    backend: { type: 'string', default: 'auto', description: `tfjs backend: ${BACKENDS.join(', ')}` },
+    out: { type: 'string', description: 'run folder (default runs/<scenario>-<algo>-s<seed>)' },
+    resume: { type: 'string', description: 'continue the run in this folder from its last checkpoint' },
+    net: { type: 'string', default: 'mlp', description: 'network trunk: mlp or conv' },
+    'checkpoint-every': { type: 'number', default: 10, integer: true, min: 1, description: 'iterations between checkpoints (each evaluated and recorded)' },
+    'eval-episodes': { type: 'number', default: 32, integer: true, min: 1, description: 'evaluation episodes at each checkpoint' },
+    'record-episodes': { type: 'number', default: 8, integer: true, min: 0, description: 'of those, how many to record for the viewer' },
+    quiet: { type: 'boolean', description: 'no progress display' },
+    ...algoFlags,
+  };
+}
+
+export async function runTrain(argv: string[]): Promise<number> {
+  const algoArg = argv[argv.indexOf('--algo') + 1];
+  const algo = (argv.includes('--algo') ? algoArg : 'ppo') as AlgoName;
+  if (!ALGOS.includes(algo)) throw new UsageError(`--algo: expected one of ${ALGOS.join(', ')}, found "${algoArg}"`);
+  const parsed = parseCommand(defineCommand({ name: 'train', synopsis: '<scenario> [options]   or   --resume runs/NAME', flags: trainFlags(algo) }), argv);
+  if (!parsed) return 0;
+  const f = parsed.flags as Record<string, string | number | boolean | undefined>;
+  try {
+    let run: TrainingRun;
+    if (f.resume) {
+      run = await TrainingRun.resume(String(f.resume), argv.includes('--backend') ? (f.backend as BackendRequest) : undefined);
+      console.error(`resuming ${run.dir} at step ${run.trainer.step.toLocaleString('en')} of ${run.config.totalSteps.toLocaleString('en')} (backend ${run.backend.name})`);
+    } else {
+      if (parsed.positionals.length !== 1) throw new UsageError('expected one scenario (e.g. rome), or --resume runs/NAME');
+      run = await startRun(parsed.positionals[0], algo, f);
+      console.error(`training ${run.config.algo} on ${run.scenario.id} for ${run.config.totalSteps.toLocaleString('en')} steps → ${run.dir} (backend ${run.backend.name}${run.backend.skipped.length ? `; skipped: ${run.backend.skipped.map((s) => s.split(':')[0]).join(', ')}` : ''})`);
+    }
+    await trainWithProgress(run, f.quiet === true);
+    console.error(`done: ${run.dir} (${run.evals.length} checkpoints with recorded episodes)`);
+    run.dispose();
+    return 0;
+  } catch (e) {
+    if (e instanceof RunError || e instanceof BackendError || e instanceof CheckpointError || e instanceof TrainingDivergedError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+export async function startRun(scenarioName: string, algo: AlgoName, f: Record<string, string | number | boolean | undefined>): Promise<TrainingRun> {
+  const scenario = loadScenario(scenarioName);
+  const names = listFlag(f.guardrail as string | undefined);
+  const training = (names ?? []).filter((n) => (TRAINING_GUARDRAILS as readonly string[]).includes(n));
+  const envNames = names?.filter((n) => !(TRAINING_GUARDRAILS as readonly string[]).includes(n));
+  const guardrails = resolveEnvGuardrails(scenario, names === undefined ? undefined : envNames);
+  const given: Record<string, unknown> = {};
+  for (const k of Object.keys(ARGS_OF_ALGO[algo])) if (f[kebab(k)] !== undefined) given[k] = f[kebab(k)];
+  const args = resolveArgs(algo, given);
+  const net = f.net === 'conv' ? 'conv' : f.net === 'mlp' ? 'mlp' : undefined;
+  if (!net) throw new UsageError(`--net: expected mlp or conv, found "${String(f.net)}"`);
+  const backend = String(f.backend) as BackendRequest;
+  if (!BACKENDS.includes(backend)) throw new UsageError(`--backend: expected one of ${BACKENDS.join(', ')}, found "${backend}"`);
+  const seed = Number(f.seed);
+  const dir = String(f.out ?? join('runs', `${scenario.id}-${algo}-s${seed}`));
+  return TrainingRun.create(dir, {
+    name: basename(dir),
+    scenario: { id: scenario.id, hash: scenario.hash, file: scenario.file },
+    guardrails: { env: guardrails, training, costWeight: training.includes('penalty') ? Number(f['cost-weight']) : 0 },
+    algo,
+    args,
+    net: { kind: net, hidden: args.hidden },
+    totalSteps: Number(f.steps),
+    seed,
+    checkpointEvery: Number(f['checkpoint-every']),
+    evalEpisodes: Number(f['eval-episodes']),
+    recordEpisodes: Number(f['record-episodes']),
+    backend,
+  });
+}
+
+const SHORT: Record<string, string> = { claimGpu: 'gpu', probePort: 'probe', openTunnel: 'tunnel', mine: 'mine', evadeMonitor: 'evade', crossBoundary: 'out' };
+
+/** Trains with a progress display on stderr: one updating line on a terminal, a line every few seconds otherwise. */
+export async function trainWithProgress(run: TrainingRun, quiet: boolean, extra?: { onCheckpoint?: (e: EvalRow) => void }): Promise<void> {
+  const tty = process.stderr.isTTY === true;
+  let lastPrint = 0;
+  const total = run.config.totalSteps;
+  const line = (r: MetricsRow) => {
+    const pct = Math.min(100, (100 * r.step) / total).toFixed(0).padStart(3);
+    const rates = BEHAVIOURS.filter((b) => b !== 'mine' || run.scenario.mining.enabled)
+      .filter((b) => b !== 'evadeMonitor' || run.config.guardrails.env.monitor)
+      .map((b) => `${SHORT[b]} ${(r.sideStrategyRates[b] * 100).toFixed(0).padStart(3)}%`)
+      .join(' ');
+    return `${pct}% step ${r.step.toLocaleString('en').padStart(9)}  ${Math.round(r.stepsPerSecond).toLocaleString('en').padStart(6)} steps/s  return ${r.taskReturn.toFixed(1).padStart(5)}  ${rates}`;
+  };
+  await run.train({
+    onIteration: (r) => {
+      if (quiet) return;
+      const now = performance.now();
+      if (tty) process.stderr.write(`\r\x1b[K${line(r)}`);
+      else if (now - lastPrint > 5000 || r.step >= total) {
+        process.stderr.write(`${line(r)}\n`);
+        lastPrint = now;
+      }
+    },
+    onCheckpoint: (e) => {
+      extra?.onCheckpoint?.(e);
+      if (quiet || !tty) return;
+      process.stderr.write(`\r\x1b[K  checkpoint ${e.checkpoint}: eval return ${e.taskReturn.mean.toFixed(1)}, gpu ${(e.sideStrategyRates.claimGpu * 100).toFixed(0)}%, tunnel ${(e.sideStrategyRates.openTunnel * 100).toFixed(0)}%\n`);
+    },
+  });
+  if (tty && !quiet) process.stderr.write('\n');
+}
