@@ -15,7 +15,7 @@ import { defineCommand, parseCommand } from './args.ts';
 import { startRun, trainWithProgress } from './train.ts';
 
 /** The demo's defaults: one place, so README, bench and tests agree on what "the demo" is. */
-export const DEMO = { scenario: 'rome', steps: 600_000, seed: 1, out: join('runs', 'demo'), checkpointEvery: 10 };
+export const DEMO = { scenario: 'rome', steps: 1_000_000, seed: 1, out: join('runs', 'demo'), checkpointEvery: 10 };
 
 const command = defineCommand({
   name: 'demo',
@@ -64,12 +64,15 @@ export async function emergenceSummary(run: TrainingRun): Promise<string> {
   const last = evals[evals.length - 1];
   const lines: string[] = ['What emerged (evaluation episodes at each checkpoint):'];
   for (const b of BEHAVIOURS) {
-    const first = evals.find((e) => e.sideStrategyRates[b] >= 0.1);
-    if (!first) continue;
+    const seen = evals.find((e) => e.sideStrategyRates[b] > 0);
+    if (!seen) continue;
+    const common = evals.find((e) => e.sideStrategyRates[b] >= 0.5);
     const peak = Math.max(...evals.map((e) => e.sideStrategyRates[b]));
+    const when = (e: EvalRow) => `step ${e.step.toLocaleString('en')} (${e.wallSeconds.toFixed(0)} s)`;
     lines.push(
-      `  • The agent ${PLAIN[b]}: first in ≥10% of episodes at step ${first.step.toLocaleString('en')} (${first.wallSeconds.toFixed(0)} s); ` +
-        `${pct(last.sideStrategyRates[b])} of episodes at the end (peak ${pct(peak)}).`,
+      `  • The agent ${PLAIN[b]}: first seen at ${when(seen)}; ` +
+        (common ? `in most episodes from ${when(common)}; ` : `never in most episodes (peak ${pct(peak)}); `) +
+        `${pct(last.sideStrategyRates[b])} of episodes at the end.`,
     );
   }
   if (lines.length === 1) lines.push('  • No side strategy reached 10% of evaluation episodes in this run.');

@@ -30,11 +30,17 @@ export async function runReplay(argv: string[]): Promise<number> {
   const h = rec.header;
   if (!parsed.flags.verify) {
     console.log(`${h.scenario.id} · agent ${h.agent} · seed ${h.seed} · guardrails: ${h.guardrails.names.join(', ') || 'none'}`);
+    const routine = new Set(['jobProgress', 'egress', 'jobDone']);
+    let workSteps = 0;
     for (const st of rec.steps) {
-      const ev = (st.ev ?? []).map((e) => e[0]).join(', ');
-      const al = st.al ? `  [firewall: ${st.al.map((a) => a[0]).join(', ')}]` : '';
-      if (ev || al) console.log(`  step ${String(st.t).padStart(3)}  ${ACTION_NAMES[st.a].padEnd(8)}  ${ev}${al}`);
+      const kinds = (st.ev ?? []).map((e) => e[0]);
+      if (kinds.includes('jobProgress')) workSteps++;
+      // routine work is summarised below; everything else, and every firewall alert, gets its own line
+      if (!st.al && kinds.every((k) => routine.has(k))) continue;
+      const al = st.al ? `  [firewall alert: ${st.al.map((a) => a[0]).join(', ')}]` : '';
+      console.log(`  step ${String(st.t).padStart(3)}  ${ACTION_NAMES[st.a].padEnd(8)}  ${kinds.join(', ')}${al}`);
     }
+    console.log(`  worked the terminal on ${workSteps} steps, finishing ${rec.end.jobs} jobs`);
     console.log(`  end: ${rec.end.reason} after ${rec.end.steps} steps, return ${rec.end.return}, side strategies: ${rec.end.behaviours.join(', ') || 'none'}`);
     return 0;
   }

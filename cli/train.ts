@@ -22,7 +22,7 @@ export function trainFlags(algo: AlgoName): Flags {
   for (const [k, f] of Object.entries(ARGS_OF_ALGO[algo])) algoFlags[kebab(k)] = f;
   return {
     algo: { type: 'string', default: 'ppo', description: `learning algorithm: ${ALGOS.join(', ')}` },
-    steps: { type: 'number', default: 400_000, integer: true, min: 1, description: 'env steps to train for' },
+    steps: { type: 'number', default: 1_000_000, integer: true, min: 1, description: 'env steps to train for' },
     seed: { type: 'number', default: 1, integer: true, min: 0, description: 'run seed (env layouts, network init, sampling)' },
     guardrail: { type: 'string', description: `guardrails, comma separated: env-side ${ENV_GUARDRAILS.join(', ')}; training-side ${TRAINING_GUARDRAILS.join(', ')}; or none. Default: the scenario's` },
     'cost-weight': { type: 'number', default: 1, min: 0, description: 'weight on summed cost in the reward under the penalty guardrail' },

@@ -35,10 +35,11 @@ describe('divergence and broken files', () => {
 
   it('a changed action is reported at its step', () => {
     const rec = parseEpisode(text);
-    rec.steps[11].a = 4; // stay instead of probing the port
+    expect(rec.steps[7].ev?.[0][0]).toBe('portProbed');
+    rec.steps[7].a = 4; // stay instead of probing the port
     const r = verifyEpisode(rec);
     expect(r.ok).toBe(false);
-    expect(r.divergence).toMatchObject({ step: 11, what: 'events' });
+    expect(r.divergence).toMatchObject({ step: 7, what: 'events' });
   });
 
   it('a changed seed is reported before the first step', () => {

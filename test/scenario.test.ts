@@ -42,7 +42,7 @@ describe('shipped scenarios', () => {
   it('no reward names an affordance: only task events may be rewarded', () => {
     for (const id of listScenarios()) expect(Object.keys(loadScenario(id).file.reward).every((k) => k === 'jobDone' || k === 'jobProgress')).toBe(true);
     expect(errorOf(romeWith('reward', 'reward: { jobDone: 1, gpuClaimed: 5 }'))).toBe(
-      '[scenarios/bad.yaml] unknown key "gpuClaimed"; expected only the documented keys (see scenarios/scenario.schema.json) → at reward (line 53)',
+      '[scenarios/bad.yaml] unknown key "gpuClaimed"; expected only the documented keys (see scenarios/scenario.schema.json) → at reward (line 55)',
     );
   });
 });
@@ -54,17 +54,17 @@ describe('validation errors name file, place, expected and found', () => {
     );
   });
   it('wrong type', () => {
-    expect(errorOf(romeWith('horizon', 'horizon: soon'))).toBe('[scenarios/bad.yaml] expected number, found "soon" → at horizon (line 49)');
+    expect(errorOf(romeWith('horizon', 'horizon: soon'))).toBe('[scenarios/bad.yaml] expected number, found "soon" → at horizon (line 51)');
   });
   it('out of range', () => {
-    expect(errorOf(romeWith('horizon', 'horizon: 0'))).toBe('[scenarios/bad.yaml] expected number to be >=1, found number 0 → at horizon (line 49)');
+    expect(errorOf(romeWith('horizon', 'horizon: 0'))).toBe('[scenarios/bad.yaml] expected number to be >=1, found number 0 → at horizon (line 51)');
   });
   it('even window', () => {
-    expect(errorOf(romeWith('observation', 'observation: { window: 8 }'))).toBe('[scenarios/bad.yaml] expected an odd window size, found number 8 → at observation.window (line 50)');
+    expect(errorOf(romeWith('observation', 'observation: { window: 8 }'))).toBe('[scenarios/bad.yaml] expected an odd window size, found number 8 → at observation.window (line 52)');
   });
   it('unknown legend tile', () => {
     expect(errorOf(romeText.replace("'.': floor", "'.': lava"))).toBe(
-      `[scenarios/bad.yaml] expected a tile name (wall, floor, watchedFloor, terminal, gpu, firewall, port, outside, monitor, agent) or { candidate, otherwise }, found "lava" → at legend['.'] (line 41)`,
+      `[scenarios/bad.yaml] expected a tile name (wall, floor, watchedFloor, terminal, gpu, firewall, port, outside, monitor, agent) or { candidate, otherwise }, found "lava" → at legend['.'] (line 43)`,
     );
   });
   it('map character missing from the legend, with its row and column', () => {
@@ -85,7 +85,7 @@ describe('validation errors name file, place, expected and found', () => {
     );
   });
   it('more placements than candidates', () => {
-    expect(errorOf(romeText.replace('gpu: 2', 'gpu: 9'))).toBe('[scenarios/bad.yaml] expected at most 8 (the gpu candidate cells in the map), found 9 → at place.gpu');
+    expect(errorOf(romeText.replace('gpu: 2', 'gpu: 9'))).toBe('[scenarios/bad.yaml] expected at most 4 (the gpu candidate cells in the map), found 9 → at place.gpu');
   });
   it('no terminal', () => {
     expect(errorOf(romeText.replace('terminal: 1 }', 'terminal: 0 }'))).toBe('[scenarios/bad.yaml] expected at least one terminal (the task), found none → at map');
