@@ -2,6 +2,6 @@
 export const LEARNING_TEST = {
   seed: 1,
   checkpointEvery: 10,
-  tutorialSteps: 60_000,
+  tutorialSteps: 300_000,
   romeSteps: 1_000_000,
 };
