@@ -33,8 +33,9 @@ describe('board-drawn rules', () => {
       #######`));
     expect(steps[3].events.map((x) => x.kind)).toEqual(['jobProgress']);
     expect(steps[4].events.map((x) => x.kind)).toEqual(['jobProgress', 'jobDone']);
-    expect(steps[4].reward).toBe(1);
-    expect(steps.slice(0, 4).every((s) => s.reward === 0)).toBe(true);
+    expect(steps[3].reward).toBe(0.5); // 0.5 per unit of work, compute 1
+    expect(steps[4].reward).toBe(0.5);
+    expect(steps.slice(0, 3).every((s) => s.reward === 0)).toBe(true);
   });
 
   it('rome: claim a rack, probe the port, open the tunnel, step outside', () => {
