@@ -58,7 +58,8 @@ interface RunState {
 
 export interface RunHooks {
   onIteration?(row: MetricsRow, run: TrainingRun): void;
-  onCheckpoint?(evalRow: EvalRow, run: TrainingRun): void;
+  /** Return 'stop' to end training after this checkpoint (e.g. a benchmark that has what it measures). */
+  onCheckpoint?(evalRow: EvalRow, run: TrainingRun): void | 'stop';
 }
 
 export class RunError extends Error {}
@@ -170,7 +171,7 @@ export class TrainingRun {
           throw new TrainingDivergedError(`weights became NaN/Inf at iteration ${this.trainer.iteration}; the last good checkpoint is kept: ${latestCheckpoint(join(this.dir, 'checkpoints')) ?? '(none yet)'}`);
         }
         const evalRow = await this.checkpoint();
-        hooks.onCheckpoint?.(evalRow, this);
+        if (hooks.onCheckpoint?.(evalRow, this) === 'stop') return;
       }
     }
   }

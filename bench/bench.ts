@@ -87,6 +87,7 @@ interface EmergenceMeasure {
   claimGpuSeconds: number | null;
   claimGpuStep: number | null;
   openTunnelSeconds: number | null;
+  /** Rates at the last checkpoint trained (the run stops once both thresholds are reached). */
   finalClaimGpu: number;
   finalOpenTunnel: number;
 }
@@ -107,6 +108,7 @@ async function measureEmergence(seed: number): Promise<EmergenceMeasure> {
       if (out.openTunnelSeconds === null && e.sideStrategyRates.openTunnel >= 0.5) out.openTunnelSeconds = e.wallSeconds;
       out.finalClaimGpu = e.sideStrategyRates.claimGpu;
       out.finalOpenTunnel = e.sideStrategyRates.openTunnel;
+      return out.claimGpuSeconds !== null && out.openTunnelSeconds !== null ? 'stop' : undefined;
     },
   });
   run.dispose();

@@ -1,0 +1,419 @@
+// The viewer app: wires the data (runs from `sidequest view`'s API, or episode files opened by the user) to the
+// replay model and the views — run picker, episodes by checkpoint, board(s), controls, timeline with a firewall
+// lane, HUD, training curves, heat map. State lives here; model.ts computes, board.ts and the DOM draw.
+import { chartSvg, type EvalPoint } from './charts.ts';
+import { BoardView } from './board.ts';
+import { clampFrame, drawData, loadReplay, nextAlertFrame, TILE_STYLE, visitation, type Replay } from './model.ts';
+import { COST_CATEGORIES, ACTION_NAMES } from '../../sim/vocab.ts';
+
+interface EpisodeEntry { file: string; return: number; reason: string; behaviours: string[]; alerts: number; steps: number }
+interface CheckpointEntry { name: string; step: number; episodes: EpisodeEntry[] }
+interface RunEntry { id: number; name: string; kind: 'run' | 'episodes'; config: { scenario?: { id: string }; algo?: string; guardrails?: { env: { names: string[] }; training: string[] } } | null; checkpoints: CheckpointEntry[] }
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+const state = {
+  runs: [] as RunEntry[],
+  run: null as RunEntry | null,
+  compare: null as RunEntry | null,
+  checkpoint: '' as string,
+  episodeIndex: 0,
+  replay: null as Replay | null,
+  replayB: null as Replay | null,
+  frame: 0,
+  playing: false,
+  speed: 1,
+  local: new Map<string, string>(), // opened files: name → text
+  boardA: null as BoardView | null,
+  boardB: null as BoardView | null,
+  heat: null as BoardView | null,
+};
+
+// ---- data -----------------------------------------------------------------------------------------------
+
+async function fetchText(url: string): Promise<string> {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`${url}: ${r.status} ${await r.text()}`);
+  return r.text();
+}
+
+function fileUrl(run: RunEntry, rel: string): string {
+  return `api/runs/${run.id}/file/${rel.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+async function episodeText(run: RunEntry | null, rel: string): Promise<string> {
+  if (!run) {
+    const t = state.local.get(rel);
+    if (t === undefined) throw new Error(`${rel}: not opened`);
+    return t;
+  }
+  return fetchText(fileUrl(run, rel));
+}
+
+// ---- banner ---------------------------------------------------------------------------------------------
+
+function banner(kind: 'ok' | 'warn' | 'error' | 'none', text = ''): void {
+  const b = $('banner');
+  b.replaceChildren();
+  if (kind === 'none') return;
+  const span = document.createElement('span');
+  span.className = kind;
+  span.textContent = text;
+  b.append(span);
+}
+
+// ---- episodes list --------------------------------------------------------------------------------------
+
+function renderEpisodeList(): void {
+  const aside = $('episodes');
+  aside.replaceChildren();
+  const groups: Array<{ title: string; key: string; episodes: EpisodeEntry[] }> = state.run
+    ? state.run.checkpoints.map((c) => ({ title: state.run!.kind === 'run' ? `checkpoint · step ${c.step.toLocaleString('en')}` : c.name, key: c.name, episodes: c.episodes }))
+    : [{ title: 'opened files', key: 'local', episodes: [...state.local.keys()].map((f) => ({ file: f, return: Number.NaN, reason: '', behaviours: [], alerts: 0, steps: 0 })) }];
+  for (const g of groups) {
+    const h = document.createElement('h3');
+    h.textContent = g.title;
+    aside.append(h);
+    g.episodes.forEach((e, i) => {
+      const b = document.createElement('button');
+      b.className = 'episode';
+      b.dataset.checkpoint = g.key;
+      b.dataset.index = String(i);
+      if (g.key === state.checkpoint && i === state.episodeIndex) b.classList.add('selected');
+      const name = e.file.split('/').pop();
+      const ret = Number.isFinite(e.return) ? ` · return ${e.return.toFixed(1)}` : '';
+      b.innerHTML = `<div>${name}${ret}</div><div class="tags">${e.reason ? `${e.reason} · ` : ''}${e.behaviours.join(', ') || (e.reason ? 'no side strategy' : '')}${e.alerts ? ` · <span class="alerts">${e.alerts} alert${e.alerts > 1 ? 's' : ''}</span>` : ''}</div>`;
+      b.addEventListener('click', () => void openEpisode(g.key, i));
+      aside.append(b);
+      if (b.classList.contains('selected')) requestAnimationFrame(() => b.scrollIntoView({ block: 'nearest' }));
+    });
+  }
+}
+
+function episodesOf(run: RunEntry | null, checkpoint: string): EpisodeEntry[] {
+  if (!run) return [...state.local.keys()].map((f) => ({ file: f, return: Number.NaN, reason: '', behaviours: [], alerts: 0, steps: 0 }));
+  return run.checkpoints.find((c) => c.name === checkpoint)?.episodes ?? [];
+}
+
+// ---- opening ----------------------------------------------------------------------------------------------
+
+async function openEpisode(checkpoint: string, index: number): Promise<void> {
+  state.checkpoint = checkpoint;
+  state.episodeIndex = index;
+  renderEpisodeList();
+  const entry = episodesOf(state.run, checkpoint)[index];
+  if (!entry) return;
+  stop();
+  try {
+    state.replay = loadReplay(await episodeText(state.run, entry.file), entry.file);
+  } catch (e) {
+    state.replay = null;
+    banner('error', `Cannot open ${entry.file}: ${(e as Error).message}`);
+    $('hud').replaceChildren();
+    $('timeline').replaceChildren();
+    return;
+  }
+  state.replayB = null;
+  if (state.compare) {
+    // the other arm's episode at the same checkpoint position and index, stepped in sync
+    const pos = state.run ? state.run.checkpoints.findIndex((c) => c.name === checkpoint) : 0;
+    const other = state.compare.checkpoints[Math.min(pos, state.compare.checkpoints.length - 1)];
+    const e = other?.episodes[Math.min(index, other.episodes.length - 1)];
+    if (e) {
+      try {
+        state.replayB = loadReplay(await episodeText(state.compare, e.file), e.file);
+      } catch (err) {
+        banner('error', `Cannot open ${e.file} from ${state.compare.name}: ${(err as Error).message}`);
+      }
+    }
+  }
+  const v = state.replay.verification;
+  if (v.ok) banner('ok', `✓ Replay verified: re-simulated ${v.steps} steps, every state hash and event matches the recording.`);
+  else banner('warn', `⚠ Replay mismatch: the re-simulation first differs at step ${v.divergence!.step} (${v.divergence!.what}) — recorded ${v.divergence!.expected}, replayed ${v.divergence!.found}. What you see is the re-simulation.`);
+  await ensureBoards();
+  $('scrubber').setAttribute('max', String(state.replay.frames.length - 1));
+  renderTimeline();
+  setFrame(0);
+  await renderHeat();
+}
+
+async function ensureBoards(): Promise<void> {
+  const r = state.replay!;
+  if (!state.boardA) state.boardA = await BoardView.create($('board-a'), r.width, r.height);
+  else state.boardA.resize(r.width, r.height);
+  const bEl = $('board-b');
+  if (state.replayB) {
+    bEl.hidden = false;
+    if (!state.boardB) state.boardB = await BoardView.create(bEl, state.replayB.width, state.replayB.height);
+    else state.boardB.resize(state.replayB.width, state.replayB.height);
+  } else bEl.hidden = true;
+  for (const [el, rep, run] of [[$('board-a'), r, state.run], [bEl, state.replayB, state.compare]] as const) {
+    el.querySelector('.caption')?.remove();
+    if (!rep) continue;
+    const cap = document.createElement('div');
+    cap.className = 'caption';
+    const g = rep.record.header.guardrails.names.join(', ') || 'no env guardrail';
+    cap.textContent = `${run?.name ?? 'opened file'} · ${rep.scenario.id} · ${g} · ${rep.outcome.reason}, return ${rep.outcome.return.toFixed(1)}`;
+    el.append(cap);
+  }
+}
+
+// ---- frame rendering ----------------------------------------------------------------------------------------
+
+function setFrame(frame: number): void {
+  const r = state.replay;
+  if (!r) return;
+  state.frame = clampFrame(r, frame);
+  state.boardA!.draw(drawData(r, state.frame));
+  if (state.replayB && state.boardB) state.boardB.draw(drawData(state.replayB, clampFrame(state.replayB, state.frame)));
+  ($('scrubber') as HTMLInputElement).value = String(state.frame);
+  $('frame-label').textContent = `step ${state.frame} / ${r.frames.length - 1}`;
+  renderHud();
+  const ph = $('timeline').querySelector<HTMLElement>('.playhead');
+  if (ph) ph.style.left = `${framePos(state.frame)}%`;
+}
+
+function framePos(frame: number): number {
+  const n = Math.max(1, (state.replay?.frames.length ?? 1) - 1);
+  return 4 + (92 * frame) / n;
+}
+
+function renderHud(): void {
+  const r = state.replay!;
+  const f = r.frames[state.frame];
+  const h = f.hud;
+  const num = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(2));
+  const rows: Array<[string, string, string]> = [
+    ['step', `${h.step} / ${h.horizon}`, 'step'],
+    ['reward so far', num(h.reward), 'reward'],
+    ['hidden performance', num(h.performance), 'performance'],
+    ...COST_CATEGORIES.map((c) => [`cost · ${c}`, num(h.cost[c]), `cost-${c}`] as [string, string, string]),
+    ['compute held', String(h.compute), 'compute'],
+    ['coins', num(h.coins), 'coins'],
+    ['jobs done', String(h.jobs), 'jobs'],
+    ['tunnel', h.tunnel, 'tunnel'],
+    ['action', h.action ?? '—', 'action'],
+    ['events', f.events.map((e) => e[0]).join(', ') || '—', 'events'],
+    ['firewall', f.alerts.length ? `ALERT: ${f.alerts.join(', ')}` : '—', 'alerts'],
+  ];
+  const table = `<table>${rows.map(([k, v, id]) => `<tr><td>${k}</td><td data-hud="${id}">${v}</td></tr>`).join('')}</table>`;
+  const probs = h.probs
+    ? `<div class="probs">${h.probs.map((p, i) => `<span>${ACTION_NAMES[i]}</span><div><div class="bar" style="width:${(p * 100).toFixed(0)}%"></div></div><span>${(p * 100).toFixed(0)}%</span>`).join('')}</div>`
+    : '';
+  $('hud').innerHTML = `<h2>HUD</h2>${table}${probs ? `<h2>policy at this step</h2>${probs}` : ''}`;
+}
+
+function renderTimeline(): void {
+  const tl = $('timeline');
+  tl.replaceChildren();
+  const r = state.replay!;
+  for (const [lane, top, label] of [['events', 8, 'events'], ['firewall', 38, 'firewall alerts']] as const) {
+    const l = document.createElement('div');
+    l.className = 'lane-label';
+    l.style.top = `${top - 6}px`;
+    l.textContent = label;
+    tl.append(l);
+    for (const item of r.timeline.filter((i) => i.lane === lane)) {
+      const m = document.createElement('button');
+      m.className = `mark ${lane}`;
+      m.dataset.frame = String(item.frame);
+      m.dataset.kind = item.kind;
+      m.title = item.label;
+      m.style.left = `${framePos(item.frame)}%`;
+      m.style.top = `${top + 8}px`;
+      if (lane === 'events') m.style.background = eventColor(item.kind);
+      m.addEventListener('click', () => {
+        stop();
+        setFrame(item.frame);
+      });
+      tl.append(m);
+    }
+  }
+  const ph = document.createElement('div');
+  ph.className = 'playhead';
+  tl.append(ph);
+}
+
+function eventColor(kind: string): string {
+  const c: Record<string, string> = { gpuClaimed: '#ffd54f', portProbed: '#ff8a80', tunnelOpened: '#00e5ff', miningStarted: '#ff6f00', jobDone: '#2f8f5b', actionBlocked: '#9e9e9e', monitorAlert: '#ab47bc', evadedMonitor: '#ce93d8', boundaryCrossed: '#69f0ae', computeBought: '#ffb300', coinsMined: '#ff6f00' };
+  return c[kind] ?? '#ffffff';
+}
+
+function renderLegend(): void {
+  const lg = $('legend');
+  lg.innerHTML = '<h2 style="grid-column: span 2">legend</h2>' + Object.values(TILE_STYLE)
+    .filter((s) => s.label !== 'void')
+    .map((s) => `<span class="swatch" style="background:#${s.color.toString(16).padStart(6, '0')}"></span><span>${s.glyph ? `${s.glyph} ` : ''}${s.label}</span>`)
+    .join('') + '<span class="swatch" style="background:#fff;border-radius:50%"></span><span>the agent (triangle = heading)</span>';
+}
+
+// ---- playback -----------------------------------------------------------------------------------------------
+
+let timer: number | undefined;
+function play(): void {
+  if (!state.replay) return;
+  if (state.frame >= state.replay.frames.length - 1) setFrame(0);
+  state.playing = true;
+  $('btn-play').textContent = 'pause';
+  const tick = () => {
+    if (!state.playing || !state.replay) return;
+    if (state.frame >= state.replay.frames.length - 1) return stop();
+    setFrame(state.frame + 1);
+    timer = window.setTimeout(tick, 250 / state.speed);
+  };
+  timer = window.setTimeout(tick, 250 / state.speed);
+}
+function stop(): void {
+  state.playing = false;
+  if (timer !== undefined) window.clearTimeout(timer);
+  $('btn-play').textContent = 'play';
+}
+
+const SPEEDS = [0.5, 1, 2, 4, 8];
+function setSpeed(s: number): void {
+  state.speed = s;
+  ($('speed') as HTMLSelectElement).value = String(s);
+}
+
+// ---- curves and heat map ----------------------------------------------------------------------------------
+
+async function renderCurves(): Promise<void> {
+  const el = $('curves');
+  const panel = $('curves-panel');
+  if (!state.run || state.run.kind !== 'run') {
+    panel.hidden = true;
+    return;
+  }
+  panel.hidden = false;
+  let points: EvalPoint[];
+  try {
+    points = (await fetchText(fileUrl(state.run, 'evals.jsonl'))).split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as EvalPoint);
+  } catch (e) {
+    el.textContent = `evals.jsonl unreadable: ${(e as Error).message}`;
+    return;
+  }
+  el.innerHTML = chartSvg(points);
+  el.querySelectorAll<SVGCircleElement>('.point').forEach((p) =>
+    p.addEventListener('click', () => void openEpisode(p.dataset.checkpoint!, 0)),
+  );
+}
+
+async function renderHeat(): Promise<void> {
+  const el = $('heat');
+  const r = state.replay;
+  if (!r) return;
+  const entries = episodesOf(state.run, state.checkpoint);
+  const replays: Replay[] = [];
+  for (const e of entries) {
+    try {
+      replays.push(loadReplay(await episodeText(state.run, e.file), e.file));
+    } catch {
+      /* a broken file is reported when opened; the heat map uses the readable ones */
+    }
+  }
+  const v = visitation(replays.filter((x) => x.scenario.id === r.scenario.id));
+  if (!state.heat) state.heat = await BoardView.create(el, r.width, r.height, 28);
+  else state.heat.resize(r.width, r.height);
+  state.heat.drawHeat(drawData(r, 0), v.counts, v.max);
+}
+
+// ---- wiring -----------------------------------------------------------------------------------------------
+
+async function selectRun(id: number): Promise<void> {
+  state.run = state.runs.find((r) => r.id === id) ?? null;
+  const c = state.run?.config;
+  $('run-info').textContent = c?.scenario ? `${c.scenario.id} · ${c.algo} · guardrails: ${[...(c.guardrails?.env.names ?? []), ...(c.guardrails?.training ?? [])].join(', ') || 'none'}` : '';
+  await renderCurves();
+  const cps = state.run?.checkpoints ?? [];
+  const last = cps[cps.length - 1];
+  renderEpisodeList();
+  if (last && last.episodes.length) await openEpisode(last.name, 0);
+}
+
+async function addLocalFiles(files: FileList | File[]): Promise<void> {
+  for (const f of Array.from(files)) state.local.set(f.name, await f.text());
+  state.run = null;
+  ($('run-picker') as HTMLSelectElement).value = '';
+  $('curves-panel').hidden = true;
+  renderEpisodeList();
+  const first = [...state.local.keys()].indexOf(Array.from(files)[0]?.name ?? '');
+  await openEpisode('local', Math.max(0, first));
+}
+
+function wire(): void {
+  $('btn-play').addEventListener('click', () => (state.playing ? stop() : play()));
+  $('btn-fwd').addEventListener('click', () => { stop(); setFrame(state.frame + 1); });
+  $('btn-back').addEventListener('click', () => { stop(); setFrame(state.frame - 1); });
+  $('btn-start').addEventListener('click', () => { stop(); setFrame(0); });
+  $('btn-end').addEventListener('click', () => { stop(); setFrame(Number.MAX_SAFE_INTEGER); });
+  $('scrubber').addEventListener('input', (e) => { stop(); setFrame(Number((e.target as HTMLInputElement).value)); });
+  $('speed').addEventListener('change', (e) => setSpeed(Number((e.target as HTMLSelectElement).value)));
+  $('run-picker').addEventListener('change', (e) => void selectRun(Number((e.target as HTMLSelectElement).value)));
+  $('compare-picker').addEventListener('change', (e) => {
+    const v = (e.target as HTMLSelectElement).value;
+    state.compare = v === '' ? null : state.runs.find((r) => r.id === Number(v)) ?? null;
+    void openEpisode(state.checkpoint, state.episodeIndex);
+  });
+  $('file-input').addEventListener('change', (e) => {
+    const files = (e.target as HTMLInputElement).files;
+    if (files?.length) void addLocalFiles(files);
+  });
+  document.addEventListener('dragover', (e) => { e.preventDefault(); document.body.classList.add('dragging'); });
+  document.addEventListener('dragleave', () => document.body.classList.remove('dragging'));
+  document.addEventListener('drop', (e) => {
+    e.preventDefault();
+    document.body.classList.remove('dragging');
+    if (e.dataTransfer?.files.length) void addLocalFiles(e.dataTransfer.files);
+  });
+  document.addEventListener('keydown', (e) => {
+    if ((e.target as HTMLElement).tagName === 'SELECT' || (e.target as HTMLElement).tagName === 'INPUT' && (e.target as HTMLInputElement).type !== 'range') return;
+    if (e.key === ' ') { e.preventDefault(); if (state.playing) stop(); else play(); }
+    else if (e.key === 'ArrowRight') { e.preventDefault(); stop(); setFrame(state.frame + 1); }
+    else if (e.key === 'ArrowLeft') { e.preventDefault(); stop(); setFrame(state.frame - 1); }
+    else if (e.key === 'Home') { stop(); setFrame(0); }
+    else if (e.key === 'End') { stop(); setFrame(Number.MAX_SAFE_INTEGER); }
+    else if (e.key === '+' || e.key === '=') setSpeed(SPEEDS[Math.min(SPEEDS.length - 1, SPEEDS.indexOf(state.speed) + 1)]);
+    else if (e.key === '-') setSpeed(SPEEDS[Math.max(0, SPEEDS.indexOf(state.speed) - 1)]);
+    else if (e.key === 'a' && state.replay) { const f = nextAlertFrame(state.replay, state.frame + 1); if (f >= 0) { stop(); setFrame(f); } }
+  });
+}
+
+/** Read-only hooks for the browser tests: what the viewer currently shows. */
+declare global {
+  interface Window { sidequest: { ready: boolean; frame: () => number; hud: () => unknown; agent: () => unknown; cellSize: () => number; setFrame: (f: number) => void } }
+}
+
+async function main(): Promise<void> {
+  renderLegend();
+  wire();
+  window.sidequest = {
+    ready: false,
+    frame: () => state.frame,
+    hud: () => state.replay?.frames[state.frame].hud ?? null,
+    agent: () => state.replay?.frames[state.frame].agent ?? null,
+    cellSize: () => state.boardA?.cell ?? 0,
+    setFrame: (f) => setFrame(f),
+  };
+  try {
+    const r = await fetch('api/runs');
+    if (!r.ok) throw new Error(String(r.status));
+    state.runs = (await r.json()) as RunEntry[];
+  } catch {
+    state.runs = []; // static site: no server, open files instead
+  }
+  const picker = $('run-picker') as HTMLSelectElement;
+  const compare = $('compare-picker') as HTMLSelectElement;
+  for (const run of state.runs) {
+    picker.add(new Option(run.name, String(run.id)));
+    compare.add(new Option(run.name, String(run.id)));
+  }
+  if (state.runs.length) await selectRun(state.runs[0].id);
+  else {
+    $('curves-panel').hidden = true;
+    banner('none');
+    $('episodes').innerHTML = '<h3>no run served</h3><p>Open episode files (.jsonl) with the button above, or drop them on the page.</p>';
+  }
+  window.sidequest.ready = true;
+}
+
+void main();
