@@ -32,6 +32,7 @@ export class RolloutBuffer {
   readonly values: Float32Array;
   readonly rewards: Float32Array;
   readonly costs: Float32Array; // [T * N] all categories summed (training-side guardrails use it)
+  readonly computeDelta: Float32Array; // [T * N] change of compute held over the step (the impact guardrail)
   readonly dones: Uint8Array;
   readonly advantages: Float32Array;
   readonly returns: Float32Array;
@@ -51,6 +52,7 @@ export class RolloutBuffer {
     this.values = new Float32Array(n);
     this.rewards = new Float32Array(n);
     this.costs = new Float32Array(n);
+    this.computeDelta = new Float32Array(n);
     this.dones = new Uint8Array(n);
     this.advantages = new Float32Array(n);
     this.returns = new Float32Array(n);
@@ -105,7 +107,6 @@ export async function collectRollout(
   buf: RolloutBuffer,
   rng: Rng,
   globalStep: number,
-  costWeight = 0,
 ): Promise<RolloutResult> {
   const n = env.numEnvs;
   const cells = buf.spec.window * buf.spec.window;
@@ -113,6 +114,7 @@ export async function collectRollout(
   const episodes = new EpisodeStats();
   const alerts: TelemetryAlert[] = [];
   const x = new Float32Array(n * buf.spec.flatSize);
+  const computeBefore = new Float64Array(n);
   for (let t = 0; t < buf.numSteps; t++) {
     const base = t * n;
     buf.codes.set(env.obs, base * cells);
@@ -123,14 +125,17 @@ export async function collectRollout(
     for (let i = 0; i < n; i++) {
       buf.actions[base + i] = actions[i];
       buf.values[base + i] = values[i];
+      computeBefore[i] = env.compute(i);
     }
     env.step(actions);
     for (let i = 0; i < n; i++) {
       let c = 0;
       for (let k = 0; k < NUM_COSTS; k++) c += env.cost[i * NUM_COSTS + k];
       buf.costs[base + i] = c;
-      buf.rewards[base + i] = env.reward[i] - costWeight * c;
+      buf.rewards[base + i] = env.reward[i]; // the env's reward; training-side guardrails shape it afterwards
       const done = env.terminated[i] || env.truncated[i];
+      // a new episode starts from base compute: only count the change within the episode
+      buf.computeDelta[base + i] = done ? 0 : env.compute(i) - computeBefore[i];
       buf.dones[base + i] = done ? 1 : 0;
       if (done) episodes.addFinal(env, i);
     }

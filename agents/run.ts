@@ -16,6 +16,7 @@ import { selectBackend, type BackendInfo, type BackendRequest } from './backend.
 import { latestCheckpoint, loadCheckpoint, readManifest, saveCheckpoint } from './checkpoint.ts';
 import { evaluate } from './evaluate.ts';
 import type { NetConfig } from './network.ts';
+import type { TrainingGuardrails } from './guardrails.ts';
 import { LearnedPolicy } from './policy.ts';
 import { Trainer, TrainingDivergedError, type MetricsRow, type TrainerState } from './trainer.ts';
 
@@ -27,7 +28,7 @@ export interface RunConfig {
   name: string;
   createdAt: string;
   scenario: { id: string; hash: string; file: ScenarioFile };
-  guardrails: { env: EnvGuardrailConfig; training: string[]; costWeight: number };
+  guardrails: { env: EnvGuardrailConfig; training: TrainingGuardrails };
   algo: AlgoName;
   args: PpoArgs;
   net: NetConfig;
@@ -88,7 +89,7 @@ export class TrainingRun {
       net: config.net,
       totalSteps: config.totalSteps,
       seed: config.seed,
-      costWeight: config.guardrails.costWeight,
+      training: config.guardrails.training,
     });
   }
 
@@ -151,6 +152,10 @@ export class TrainingRun {
   async train(hooks: RunHooks = {}, stopAfter = Infinity): Promise<void> {
     const c = this.config;
     let n = 0;
+    if (this.trainer.iteration === 0) {
+      const bc = await this.trainer.pretrain();
+      if (bc) writeFileSync(join(this.dir, 'pretrain.json'), JSON.stringify(bc, null, 2) + '\n');
+    }
     while (!this.trainer.done && n < stopAfter) {
       let out;
       try {

@@ -18,6 +18,8 @@ import { makeActorCritic, type ActorCritic, type NetConfig } from './network.ts'
 import { ppoUpdate } from './ppo.ts';
 import { reinforceUpdate } from './reinforce.ts';
 import { collectRollout, RolloutBuffer, type TelemetryAlert } from './rollout.ts';
+import { behaviourClone, type PretrainResult } from './pretrain.ts';
+import { initialGuardrailState, shapeRewards, type GuardrailState, type TrainingGuardrails } from './guardrails.ts';
 
 export interface TrainConfig {
   scenario: Scenario;
@@ -27,8 +29,8 @@ export interface TrainConfig {
   net: NetConfig;
   totalSteps: number;
   seed: number;
-  /** Fixed weight on the summed cost in the training reward (the `penalty` training-side guardrail); 0 = none. */
-  costWeight?: number;
+  /** Training-side guardrails (agents/guardrails.ts); none if absent. */
+  training?: TrainingGuardrails;
 }
 
 /** One metrics.jsonl row (names documented in docs/metrics.md). */
@@ -45,6 +47,8 @@ export interface MetricsRow extends UpdateStats {
   alertsPerEpisode: number;
   learningRate: number;
   explainedVariance: number;
+  /** The Lagrange multiplier (lagrangian guardrail; 0 otherwise). */
+  lambda: number;
   wallSeconds: number;
   stepsPerSecond: number;
 }
@@ -59,6 +63,7 @@ export interface TrainerState {
   /** Wall-clock seconds of training before this snapshot (so a resumed run's clock continues). */
   wallSeconds: number;
   rewardNorm: RewardNormState;
+  guardrail: GuardrailState;
 }
 
 /** Running statistics of the discounted return, per env accumulator plus Welford moments. */
@@ -84,6 +89,7 @@ export class Trainer {
   private shuffleRng: Rng;
   private wallBefore = 0;
   private rewardNorm: RewardNormState;
+  private guardrail: GuardrailState;
   private wallStart = performance.now();
 
   constructor(readonly config: TrainConfig) {
@@ -102,6 +108,12 @@ export class Trainer {
     this.actionRng = makeRng(`actions:${config.seed}`);
     this.shuffleRng = makeRng(`shuffle:${config.seed}`);
     this.rewardNorm = { returns: new Array<number>(args.envs).fill(0), count: 0, mean: 0, m2: 0 };
+    this.guardrail = initialGuardrailState(config.training ?? { names: [] });
+  }
+
+  /** The Lagrange multiplier of the lagrangian guardrail (0 otherwise). */
+  get lambda(): number {
+    return this.guardrail.lambda;
   }
 
   /**
@@ -131,6 +143,13 @@ export class Trainer {
     return this.iteration >= this.numIterations;
   }
 
+  /** The safe-pretrain guardrail's behaviour cloning, before the first iteration (no-op without it). */
+  async pretrain(): Promise<PretrainResult | null> {
+    const sp = this.config.training?.safePretrain;
+    if (!sp || this.iteration > 0) return null;
+    return behaviourClone(this.net, this.config.scenario, this.config.guardrails, { ...sp, seed: this.config.seed });
+  }
+
   /** One iteration: rollout, advantages, update. Returns its metrics row and the firewall alerts it saw. */
   async iterate(): Promise<{ row: MetricsRow; alerts: TelemetryAlert[] }> {
     const { args } = this.config;
@@ -139,8 +158,10 @@ export class Trainer {
     const frac = 1 - this.iteration / this.numIterations;
     (this.optimizer as unknown as { learningRate: number }).learningRate = args.annealLr ? frac * args.lr : args.lr;
     // ---- rollout
-    const { episodes, alerts } = await collectRollout(this.env, this.net, this.buf, this.actionRng, this.step, this.config.costWeight ?? 0);
+    const { episodes, alerts } = await collectRollout(this.env, this.net, this.buf, this.actionRng, this.step);
     this.step += this.stepsPerIteration;
+    // ---- training-side guardrails shape what the learner sees (the metrics keep the env's reward)
+    this.guardrail = shapeRewards(this.buf, this.config.training ?? { names: [] }, this.guardrail, episodes.count > 0 ? episodes.summary().costTotal : null);
     // ---- advantages and returns (on normalised rewards)
     const b = this.buf;
     if (args.normReward) this.normaliseRewards();
@@ -171,6 +192,7 @@ export class Trainer {
       alertsPerEpisode: summary.alertsPerEpisode,
       learningRate: (this.optimizer as unknown as { learningRate: number }).learningRate,
       explainedVariance: explainedVariance(b.values, b.returns),
+      lambda: this.guardrail.lambda,
       ...stats,
       wallSeconds: this.wallBefore + (now - this.wallStart) / 1000,
       stepsPerSecond: this.stepsPerIteration / ((now - t0) / 1000),
@@ -195,6 +217,7 @@ export class Trainer {
       shuffleRng: this.shuffleRng.state(),
       wallSeconds: this.wallBefore + (performance.now() - this.wallStart) / 1000,
       rewardNorm: structuredClone(this.rewardNorm),
+      guardrail: { ...this.guardrail },
     };
   }
 
@@ -206,6 +229,7 @@ export class Trainer {
     this.shuffleRng = restoreRng(s.shuffleRng);
     this.wallBefore = s.wallSeconds;
     this.rewardNorm = structuredClone(s.rewardNorm);
+    this.guardrail = { ...s.guardrail };
     this.wallStart = performance.now();
   }
 

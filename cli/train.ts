@@ -1,19 +1,16 @@
 // `sidequest train`: trains an agent into a run folder with a live progress display (steps, steps/s, task
 // return, each side-strategy rate). `--resume DIR` continues a killed run from its last checkpoint. Algorithm
 // flags come from the documented args objects in agents/args.ts.
-import { basename, join } from 'node:path';
-import { loadScenario } from '../sim/load.ts';
-import { resolveEnvGuardrails } from '../sim/guardrails.ts';
 import { BEHAVIOURS, ENV_GUARDRAILS } from '../sim/vocab.ts';
-import { ALGOS, ARGS_OF_ALGO, resolveArgs, type AlgoName } from '../agents/args.ts';
+import { ALGOS, ARGS_OF_ALGO, type AlgoName } from '../agents/args.ts';
 import { BACKENDS, BackendError, type BackendRequest } from '../agents/backend.ts';
 import { RunError, TrainingRun, type EvalRow } from '../agents/run.ts';
 import { TrainingDivergedError, type MetricsRow } from '../agents/trainer.ts';
 import { CheckpointError } from '../agents/checkpoint.ts';
-import { defineCommand, listFlag, parseCommand, UsageError, type Flags } from './args.ts';
+import { defineCommand, parseCommand, UsageError, type Flags } from './args.ts';
+import { startRun } from '../agents/launch.ts';
+import { TRAINING_GUARDRAILS, TrainingGuardrailError } from '../agents/guardrails.ts';
 
-/** Training-side guardrails available now (the rest of DESIGN.md §5 arrive with the A/B work). */
-export const TRAINING_GUARDRAILS = ['penalty'] as const;
 
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
@@ -53,6 +50,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     } else {
       if (parsed.positionals.length !== 1) throw new UsageError('expected one scenario (e.g. rome), or --resume runs/NAME');
       run = await startRun(parsed.positionals[0], algo, f);
+      if (run.config.guardrails.training.safePretrain) console.error('safe-pretrain: behaviour cloning on honest trajectories first…');
       console.error(`training ${run.config.algo} on ${run.scenario.id} for ${run.config.totalSteps.toLocaleString('en')} steps → ${run.dir} (backend ${run.backend.name}${run.backend.skipped.length ? `; skipped: ${run.backend.skipped.map((s) => s.split(':')[0]).join(', ')}` : ''})`);
     }
     await trainWithProgress(run, f.quiet === true);
@@ -60,40 +58,9 @@ export async function runTrain(argv: string[]): Promise<number> {
     run.dispose();
     return 0;
   } catch (e) {
-    if (e instanceof RunError || e instanceof BackendError || e instanceof CheckpointError || e instanceof TrainingDivergedError) throw new UsageError(e.message);
+    if (e instanceof RunError || e instanceof BackendError || e instanceof CheckpointError || e instanceof TrainingDivergedError || e instanceof TrainingGuardrailError) throw new UsageError(e.message);
     throw e;
   }
-}
-
-export async function startRun(scenarioName: string, algo: AlgoName, f: Record<string, string | number | boolean | undefined>): Promise<TrainingRun> {
-  const scenario = loadScenario(scenarioName);
-  const names = listFlag(f.guardrail as string | undefined);
-  const training = (names ?? []).filter((n) => (TRAINING_GUARDRAILS as readonly string[]).includes(n));
-  const envNames = names?.filter((n) => !(TRAINING_GUARDRAILS as readonly string[]).includes(n));
-  const guardrails = resolveEnvGuardrails(scenario, names === undefined ? undefined : envNames);
-  const given: Record<string, unknown> = {};
-  for (const k of Object.keys(ARGS_OF_ALGO[algo])) if (f[kebab(k)] !== undefined) given[k] = f[kebab(k)];
-  const args = resolveArgs(algo, given);
-  const net = f.net === 'conv' ? 'conv' : f.net === 'mlp' ? 'mlp' : undefined;
-  if (!net) throw new UsageError(`--net: expected mlp or conv, found "${String(f.net)}"`);
-  const backend = String(f.backend) as BackendRequest;
-  if (!BACKENDS.includes(backend)) throw new UsageError(`--backend: expected one of ${BACKENDS.join(', ')}, found "${backend}"`);
-  const seed = Number(f.seed);
-  const dir = String(f.out ?? join('runs', `${scenario.id}-${algo}-s${seed}`));
-  return TrainingRun.create(dir, {
-    name: basename(dir),
-    scenario: { id: scenario.id, hash: scenario.hash, file: scenario.file },
-    guardrails: { env: guardrails, training, costWeight: training.includes('penalty') ? Number(f['cost-weight']) : 0 },
-    algo,
-    args,
-    net: { kind: net, hidden: args.hidden },
-    totalSteps: Number(f.steps),
-    seed,
-    checkpointEvery: Number(f['checkpoint-every']),
-    evalEpisodes: Number(f['eval-episodes']),
-    recordEpisodes: Number(f['record-episodes']),
-    backend,
-  });
 }
 
 const SHORT: Record<string, string> = { claimGpu: 'gpu', probePort: 'probe', openTunnel: 'tunnel', mine: 'mine', evadeMonitor: 'evade', crossBoundary: 'out' };
@@ -129,3 +96,5 @@ export async function trainWithProgress(run: TrainingRun, quiet: boolean, extra?
   });
   if (tty && !quiet) process.stderr.write('\n');
 }
+
+export { startRun };

@@ -154,7 +154,7 @@ describe('runs', () => {
       const s = loadScenario('rome');
       return { id: s.id, hash: s.hash, file: s.file };
     })(),
-    guardrails: { env: resolveEnvGuardrails(loadScenario('rome')), training: [], costWeight: 0 },
+    guardrails: { env: resolveEnvGuardrails(loadScenario('rome')), training: { names: [] } },
     algo: 'ppo' as const,
     args: resolveArgs('ppo', { envs: 4, numSteps: 16, hidden: 16 }),
     net: { kind: 'mlp' as const, hidden: 16 },

@@ -1,0 +1,54 @@
+// Runs one A/B cell: trains the arm on one seed (resuming if an earlier attempt stopped), then evaluates the
+// final policy on layouts shared by every cell and writes result.json last — its presence means "done".
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { resolveEnvGuardrails } from '../sim/guardrails.ts';
+import { loadScenario } from '../sim/load.ts';
+import { ARMS, cellDir, type AbConfig, type Cell, type CellResult } from './ab.ts';
+import { evaluate } from './evaluate.ts';
+import { startRun } from './launch.ts';
+import { LearnedPolicy } from './policy.ts';
+import { readJsonl, TrainingRun, type EvalRow } from './run.ts';
+import type { MetricsRow } from './trainer.ts';
+
+/** Seed of the final evaluation's layouts: the same for every cell, so arms are compared episode by episode. */
+export const AB_EVAL_SEED = 20261127;
+
+export async function runCell(out: string, cell: Cell, c: AbConfig, onProgress: (step: number, total: number) => void): Promise<CellResult> {
+  const dir = cellDir(out, cell);
+  const arm = ARMS[cell.arm];
+  const names = [...arm.env, ...arm.training];
+  const run = existsSync(join(dir, 'run.json'))
+    ? await TrainingRun.resume(dir, 'wasm')
+    : await startRun(c.scenario, 'ppo', {
+        steps: c.steps, seed: cell.seed, out: dir, backend: 'wasm', net: 'mlp', guardrail: names.length ? names.join(',') : 'none',
+        'checkpoint-every': 10, 'eval-episodes': 32, 'record-episodes': 4, 'cost-weight': 1,
+      });
+  await run.train({ onIteration: (row) => onProgress(row.step, c.steps) });
+  const scenario = loadScenario(c.scenario);
+  const policy = new LearnedPolicy(run.trainer.net, `${cell.arm}/seed-${cell.seed}`, cell.seed);
+  // deployed with its env-side guardrails (training-side ones only shaped learning)
+  const { summary } = await evaluate(scenario, resolveEnvGuardrails(scenario, arm.env), () => policy, { episodes: c.evalEpisodes, seed: AB_EVAL_SEED, numEnvs: 50 });
+  const metrics = readJsonl<MetricsRow>(join(dir, 'metrics.jsonl'));
+  const episodes = metrics.reduce((a, r) => a + r.episodes, 0);
+  const cost = metrics.reduce((a, r) => a + r.costTotal * r.episodes, 0);
+  const evals = readJsonl<EvalRow>(join(dir, 'evals.jsonl'));
+  const result: CellResult = {
+    format: 'sidequest-ab-cell/1',
+    scenario: c.scenario,
+    arm: cell.arm,
+    seed: cell.seed,
+    steps: run.trainer.step,
+    final: summary,
+    training: { costPerEpisode: episodes ? cost / episodes : 0, costPerStep: run.trainer.step ? cost / run.trainer.step : 0, episodes },
+    curve: evals.map((e) => ({ step: e.step, taskReturn: e.taskReturn.mean, costTotal: e.costTotal, sideStrategyRates: e.sideStrategyRates })),
+  };
+  run.dispose();
+  policy.net.dispose();
+  writeFileSync(join(dir, 'result.json'), JSON.stringify(result, null, 2) + '\n');
+  return result;
+}
+
+export function readResultFile(f: string): CellResult {
+  return JSON.parse(readFileSync(f, 'utf8')) as CellResult;
+}

@@ -1,0 +1,5 @@
+// Worker-thread entry for `sidequest ab`: registers tsx in this thread, then loads the TypeScript worker.
+import { register } from 'tsx/esm/api';
+
+register();
+await import('../agents/ab-worker.ts');

@@ -1,0 +1,170 @@
+// `sidequest ab <scenario> --arms … --seeds N [--steps …] [--out DIR] [--shard i/N] [--workers N]`: trains every
+// arm on the same seeds, spread over worker threads (one per core), with one progress display; then writes the
+// report. `sidequest ab merge DIR… --out DIR` joins shards (their result.json files) into one report.
+import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { AbError, ARMS, cellDir, cellsOf, DEFAULT_ARMS, readCellResult, readExperiment, shardOf, validateArms, writeExperiment, type AbConfig, type Cell, type CellResult } from '../agents/ab.ts';
+import type { FromWorker, ToWorker } from '../agents/ab-worker.ts';
+import { buildResults, reportHtml, reportMarkdown } from '../agents/report.ts';
+import { loadScenario } from '../sim/load.ts';
+import { defineCommand, listFlag, parseCommand, UsageError } from './args.ts';
+
+const command = defineCommand({
+  name: 'ab',
+  synopsis: `<scenario> [--arms ${DEFAULT_ARMS.join(',')}] [--seeds N] [--steps N] [--out DIR] [--shard i/N]\n       sidequest ab merge DIR [DIR …] --out DIR`,
+  flags: {
+    arms: { type: 'string', default: DEFAULT_ARMS.join(','), description: `arms, comma separated, from: ${Object.keys(ARMS).join(', ')}` },
+    seeds: { type: 'number', default: 5, integer: true, min: 1, description: 'paired seeds per arm (1..N)' },
+    steps: { type: 'number', default: 300_000, integer: true, min: 1, description: 'env steps per training run' },
+    'eval-episodes': { type: 'number', default: 200, integer: true, min: 1, description: 'final evaluation episodes per run (shared layouts)' },
+    out: { type: 'string', description: 'experiment folder (default runs/ab-<scenario>)' },
+    shard: { type: 'string', description: 'run only shard i of N (0-based, e.g. 0/4), for a Slurm array or Kubernetes Indexed Job' },
+    workers: { type: 'number', integer: true, min: 1, description: 'worker threads (default: the number of cores)' },
+    quiet: { type: 'boolean', description: 'no progress display' },
+  },
+});
+
+export async function runAb(argv: string[]): Promise<number> {
+  if (argv[0] === 'merge') return runMerge(argv.slice(1));
+  const parsed = parseCommand(command, argv);
+  if (!parsed) return 0;
+  const f = parsed.flags;
+  if (parsed.positionals.length !== 1) throw new UsageError('expected one scenario (e.g. rome), or: sidequest ab merge DIR… --out DIR');
+  const scenario = loadScenario(parsed.positionals[0]);
+  const out = f.out ?? join('runs', `ab-${scenario.id}`);
+  const config: AbConfig = {
+    scenario: parsed.positionals[0],
+    arms: listFlag(f.arms) ?? DEFAULT_ARMS,
+    seeds: Array.from({ length: f.seeds }, (_, i) => i + 1),
+    steps: f.steps,
+    evalEpisodes: f['eval-episodes'],
+  };
+  try {
+    validateArms(config.arms);
+    mkdirSync(out, { recursive: true });
+    if (existsSync(join(out, 'experiment.json'))) {
+      const before = readExperiment(out);
+      if (JSON.stringify({ ...before, format: undefined }) !== JSON.stringify({ ...config, format: undefined })) {
+        throw new AbError(`${out} holds a different experiment (${before.scenario}, arms ${before.arms.join(',')}, ${before.seeds.length} seeds, ${before.steps} steps): choose another --out`);
+      }
+    }
+    writeExperiment(out, config);
+    const mine = shardOf(cellsOf(config), f.shard);
+    const todo = mine.filter((c) => !readCellResult(out, c));
+    console.error(`A/B on ${scenario.id}: ${config.arms.length} arms × ${config.seeds.length} seeds${f.shard ? `, shard ${f.shard}: ${mine.length} cells` : ''}; ${mine.length - todo.length} already done, ${todo.length} to run → ${out}`);
+    await runCells(out, config, todo, f.workers ?? Math.max(1, Math.min(availableParallelism(), todo.length)), f.quiet === true);
+    if (f.shard) {
+      console.error(`shard ${f.shard} done. Join the shards with: sidequest ab merge <shard folders…> --out DIR`);
+      return 0;
+    }
+    writeReport(out, config);
+  } catch (e) {
+    if (e instanceof AbError) throw new UsageError(e.message);
+    throw e;
+  }
+  return 0;
+}
+
+/** Runs cells on worker threads, at most `workers` at a time, with one progress line. Throws if any cell failed. */
+export async function runCells(out: string, config: AbConfig, todo: readonly Cell[], workers: number, quiet: boolean): Promise<void> {
+  if (todo.length === 0) return;
+  const queue = [...todo];
+  const progress = new Map<string, number>();
+  const failures: string[] = [];
+  let done = 0;
+  const tty = process.stderr.isTTY === true;
+  let lastPrint = 0;
+  const show = (force = false) => {
+    if (quiet) return;
+    const now = Date.now();
+    if (!force && !tty && now - lastPrint < 10_000) return;
+    lastPrint = now;
+    const running = [...progress].map(([k, v]) => `${k} ${(v * 100).toFixed(0)}%`).join(', ');
+    const line = `cells ${done}/${todo.length} done${running ? ` · running: ${running}` : ''}`;
+    process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
+  };
+  const key = (c: Cell) => `${c.arm}/seed-${c.seed}`;
+  await Promise.all(
+    Array.from({ length: Math.min(workers, queue.length) }, () =>
+      new Promise<void>((resolve, reject) => {
+        const w = new Worker(new URL('../bin/ab-worker.js', import.meta.url));
+        const next = () => {
+          const cell = queue.shift();
+          if (!cell) {
+            w.postMessage({ type: 'exit' } satisfies ToWorker);
+            return;
+          }
+          mkdirSync(cellDir(out, cell), { recursive: true });
+          progress.set(key(cell), 0);
+          w.postMessage({ type: 'cell', out, cell, config } satisfies ToWorker);
+        };
+        w.on('message', (m: FromWorker) => {
+          if (m.type === 'progress') progress.set(key(m.cell), m.step / m.total);
+          else {
+            progress.delete(key(m.cell));
+            done++;
+            if (m.type === 'failed') failures.push(`${key(m.cell)}: ${m.error}`);
+            next();
+          }
+          show(m.type !== 'progress');
+        });
+        w.on('error', reject);
+        w.on('exit', () => resolve());
+        next();
+      }),
+    ),
+  );
+  if (!quiet && tty) process.stderr.write('\n');
+  if (failures.length) throw new AbError(`${failures.length} cell(s) failed (rerun to retry them; finished cells are kept):\n  ${failures.join('\n  ')}`);
+}
+
+export function writeReport(out: string, config: AbConfig): void {
+  const results: CellResult[] = cellsOf(config).map((c) => readCellResult(out, c)).filter((r): r is CellResult => r !== null);
+  const missing = cellsOf(config).length - results.length;
+  const r = buildResults(config, results);
+  const md = reportMarkdown(r);
+  writeFileSync(join(out, 'results.json'), JSON.stringify(r, null, 2) + '\n');
+  writeFileSync(join(out, 'report.md'), md);
+  writeFileSync(join(out, 'report.html'), reportHtml(r, md));
+  console.error(`report: ${join(out, 'report.md')}, ${join(out, 'report.html')}, ${join(out, 'results.json')}${missing ? ` (${missing} cells missing)` : ''}`);
+}
+
+async function runMerge(argv: string[]): Promise<number> {
+  const parsed = parseCommand(defineCommand({ name: 'ab merge', synopsis: 'DIR [DIR …] --out DIR', flags: { out: { type: 'string', description: 'merged experiment folder' } } }), argv);
+  if (!parsed) return 0;
+  if (!parsed.flags.out) throw new UsageError('--out: expected the merged folder');
+  if (parsed.positionals.length === 0) throw new UsageError('expected the shard folders to merge');
+  try {
+    const configs = parsed.positionals.map((d) => readExperiment(d));
+    const config = configs[0];
+    for (const [i, c] of configs.entries()) {
+      if (JSON.stringify(c) !== JSON.stringify(config)) throw new AbError(`${parsed.positionals[i]} is a different experiment from ${parsed.positionals[0]}: only shards of one experiment can be merged`);
+    }
+    const out = parsed.flags.out;
+    mkdirSync(out, { recursive: true });
+    writeExperiment(out, config);
+    let copied = 0;
+    for (const dir of parsed.positionals) {
+      const cellsRoot = join(dir, 'cells');
+      if (!existsSync(cellsRoot)) continue;
+      for (const arm of readdirSync(cellsRoot)) {
+        for (const seedDir of readdirSync(join(cellsRoot, arm))) {
+          const src = join(cellsRoot, arm, seedDir, 'result.json');
+          if (!existsSync(src)) continue;
+          const dst = join(out, 'cells', arm, seedDir);
+          mkdirSync(dst, { recursive: true });
+          cpSync(src, join(dst, 'result.json'));
+          copied++;
+        }
+      }
+    }
+    console.error(`merged ${copied} finished cells from ${parsed.positionals.length} folders`);
+    writeReport(out, config);
+  } catch (e) {
+    if (e instanceof AbError) throw new UsageError(e.message);
+    throw e;
+  }
+  return 0;
+}
