@@ -1,5 +1,6 @@
-// A2C (Mnih et al. 2016, synchronous): one gradient step per rollout on the whole batch, advantages from the
-// trainer's GAE (λ = 0.95 by default; λ = 1 gives n-step returns), value loss, entropy bonus, norm clipping.
+// A2C (Mnih et al. 2016, synchronous): one gradient step per rollout on the whole batch — the policy gradient
+// weighted by the trainer's GAE advantages (λ = 0.95 by default; λ = 1 gives n-step returns), plus the value
+// loss and the entropy bonus, with norm clipping. REINFORCE (reinforce.ts) is the same step with λ fixed at 1.
 import * as tf from '@tensorflow/tfjs';
 import type { PpoArgs } from './args.ts';
 import { meanStats, miniBatch, type UpdateStats } from './batch.ts';
@@ -7,7 +8,8 @@ import { clippedStep, logProbEntropy } from './losses.ts';
 import type { ActorCritic } from './network.ts';
 import type { RolloutBuffer } from './rollout.ts';
 
-export async function a2cUpdate(net: ActorCritic, optimizer: tf.Optimizer, buf: RolloutBuffer, args: PpoArgs): Promise<UpdateStats> {
+/** One vanilla policy-gradient step (no ratio, no clipping) over the whole rollout. */
+export async function policyGradientStep(net: ActorCritic, optimizer: tf.Optimizer, buf: RolloutBuffer, args: PpoArgs): Promise<UpdateStats> {
   const rows = Int32Array.from({ length: buf.size }, (_, i) => i);
   const stats = await clippedStep(optimizer, net.variables, args.maxGradNorm, () => {
     const mb = miniBatch(buf, rows, args.normAdv);
@@ -17,8 +19,9 @@ export async function a2cUpdate(net: ActorCritic, optimizer: tf.Optimizer, buf: 
     const valueLoss = tf.mul(0.5, tf.mean(tf.square(tf.sub(value, mb.returns)))) as tf.Scalar;
     const entropyMean = tf.mean(entropy) as tf.Scalar;
     const loss = tf.add(tf.sub(policyLoss, tf.mul(args.entCoef, entropyMean)), tf.mul(args.vfCoef, valueLoss)) as tf.Scalar;
-    const approxKl = tf.scalar(0);
-    return { loss, report: { policyLoss, valueLoss, entropy: entropyMean, approxKl } };
+    return { loss, report: { policyLoss, valueLoss, entropy: entropyMean } };
   });
   return meanStats([stats]);
 }
+
+export const a2cUpdate = policyGradientStep;

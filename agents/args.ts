@@ -50,5 +50,6 @@ export function resolveArgs(algo: AlgoName, given: Record<string, unknown> = {})
   for (const [k, f] of Object.entries(spec)) out[k] = (given[k] as number | boolean | undefined) ?? f.default;
   // PPO-only knobs take fixed values for the other algorithms (one pass, one batch, no clipping)
   if (algo !== 'ppo') Object.assign(out, { updateEpochs: 1, numMinibatches: 1, clipCoef: 0, clipVloss: false });
+  if (algo === 'reinforce') out.gaeLambda = 1; // Monte-Carlo returns: what makes it REINFORCE
   return out as PpoArgs;
 }

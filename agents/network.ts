@@ -49,6 +49,7 @@ export function makeActorCritic(spec: ObservationSpec, config: NetConfig, seed: 
   const h = config.hidden;
   const cells = spec.window * spec.window;
   const vars: tf.Variable[] = [];
+  const constants: tf.Tensor[] = []; // non-trainable tensors the trunk keeps (disposed with the network)
   let trunk: (x: tf.Tensor2D) => tf.Tensor2D;
   if (config.kind === 'mlp') {
     const [w1, b1] = dense('trunk1', spec.flatSize, h, Math.SQRT2);
@@ -56,19 +57,34 @@ export function makeActorCritic(spec: ObservationSpec, config: NetConfig, seed: 
     vars.push(w1, b1, w2, b2);
     trunk = (x) => tf.tanh(tf.add(tf.matMul(tf.tanh(tf.add(tf.matMul(x, w1), b1)), w2), b2)) as tf.Tensor2D;
   } else {
+    // A 3×3 convolution written as im2col + matMul: the patches are gathered from the (constant) input, so the
+    // only gradient needed is matMul's — tfjs's wasm backend has no Conv2DBackpropFilter kernel.
     const filters = 16;
-    const k = new Float32Array(3 * 3 * spec.channels * filters);
-    const scale = Math.SQRT2 / Math.sqrt(9 * spec.channels);
-    for (let i = 0; i < k.length; i++) k[i] = (rng() * 2 - 1) * scale * Math.sqrt(3);
-    const kernel = tf.variable(tf.tensor4d(k, [3, 3, spec.channels, filters]), true, `${prefix}/conv1/kernel`);
-    const kb = tf.variable(tf.zeros([filters]), true, `${prefix}/conv1/bias`);
+    const w = spec.window;
+    const ch = spec.channels;
+    const neighbours = new Int32Array(cells * 9);
+    for (let r = 0; r < w; r++) {
+      for (let c = 0; c < w; c++) {
+        for (let k = 0; k < 9; k++) {
+          const rr = r + Math.floor(k / 3) - 1;
+          const cc = c + (k % 3) - 1;
+          // outside the window: the extra all-zero cell appended at index `cells`
+          neighbours[(r * w + c) * 9 + k] = rr < 0 || cc < 0 || rr >= w || cc >= w ? cells : rr * w + cc;
+        }
+      }
+    }
+    const patchIndex = tf.keep(tf.tensor1d(neighbours, 'int32'));
+    constants.push(patchIndex);
+    const [kernel, kb] = dense('conv1', 9 * ch, filters, Math.SQRT2);
     const [w2, b2] = dense('trunk2', cells * filters + spec.numScalars, h, Math.SQRT2);
     vars.push(kernel, kb, w2, b2);
     trunk = (x) => {
       const b = x.shape[0];
-      const grid = tf.reshape(tf.slice(x, [0, 0], [b, cells * spec.channels]), [b, spec.window, spec.window, spec.channels]) as tf.Tensor4D;
-      const conv = tf.relu(tf.add(tf.conv2d(grid, kernel, 1, 'same'), kb));
-      const flat = tf.concat([tf.reshape(conv, [b, cells * filters]), tf.slice(x, [0, cells * spec.channels], [b, spec.numScalars])], 1) as tf.Tensor2D;
+      const grid = tf.reshape(tf.slice(x, [0, 0], [b, cells * ch]), [b, cells, ch]);
+      const padded = tf.concat([grid, tf.zeros([b, 1, ch])], 1);
+      const patches = tf.reshape(tf.gather(padded, patchIndex, 1), [b * cells, 9 * ch]);
+      const conv = tf.relu(tf.add(tf.matMul(patches, kernel), kb));
+      const flat = tf.concat([tf.reshape(conv, [b, cells * filters]), tf.slice(x, [0, cells * ch], [b, spec.numScalars])], 1);
       return tf.tanh(tf.add(tf.matMul(flat, w2), b2)) as tf.Tensor2D;
     };
   }
@@ -87,6 +103,7 @@ export function makeActorCritic(spec: ObservationSpec, config: NetConfig, seed: 
     },
     dispose() {
       for (const v of vars) v.dispose();
+      for (const t of constants) t.dispose();
     },
   };
 }

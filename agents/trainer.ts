@@ -95,9 +95,6 @@ export class Trainer {
   constructor(readonly config: TrainConfig) {
     const { scenario, args } = config;
     const spec = observationSpec(scenario);
-    if (config.net.kind === 'conv' && tf.getBackend() === 'wasm') {
-      throw new Error("the conv trunk needs a backend with the Conv2DBackpropFilter kernel, which tfjs's wasm backend lacks: use --backend cpu (slower), node or gpu, or --net mlp");
-    }
     this.net = makeActorCritic(spec, config.net, config.seed);
     this.optimizer = tf.train.adam(args.lr, 0.9, 0.999, 1e-5);
     this.env = new BatchEnv(scenario, { numEnvs: args.envs, guardrails: config.guardrails });

@@ -95,12 +95,19 @@ describe('training machinery', () => {
     tr.dispose();
   });
 
-  it('the conv trunk is refused on wasm with the way out', () => {
+  it('the conv trunk (im2col + matMul) trains on wasm: finite losses, every weight moves, no leak', async () => {
     const s = loadScenario('rome');
     const args = resolveArgs('ppo', { envs: 4, numSteps: 8, hidden: 16 });
-    expect(() => new Trainer({ scenario: s, guardrails: resolveEnvGuardrails(s), algo: 'ppo', args, net: { kind: 'conv', hidden: 16 }, totalSteps: 64, seed: 1 })).toThrow(
-      /conv trunk needs a backend with the Conv2DBackpropFilter kernel.*use --backend cpu/,
-    );
+    const tr = new Trainer({ scenario: s, guardrails: resolveEnvGuardrails(s), algo: 'ppo', args, net: { kind: 'conv', hidden: 16 }, totalSteps: 32 * 4, seed: 1 });
+    const before = await Promise.all(tr.net.variables.map((v) => v.data()));
+    const { row } = await tr.iterate();
+    const count = tf.memory().numTensors;
+    await tr.iterate();
+    expect(tf.memory().numTensors).toBe(count);
+    expect(Number.isFinite(row.policyLoss)).toBe(true);
+    const after = await Promise.all(tr.net.variables.map((v) => v.data()));
+    expect(before.every((b, i) => b.some((x, j) => x !== after[i][j]))).toBe(true);
+    tr.dispose();
   });
 
   it('the same seed gives the same metrics; another seed does not', async () => {

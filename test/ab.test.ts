@@ -1,0 +1,71 @@
+// Guardrail A/B end to end at a tiny budget: the allowlist and sandbox arms show fewer violations than none;
+// shards merged give the same results as one unsharded run; finished cells are kept on rerun; bad input is
+// refused with a readable line. Runs the real command (worker threads and all).
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AbResults } from '../agents/report.ts';
+
+const BIN = join(import.meta.dirname, '..', 'bin', 'sidequest.js');
+const TINY = ['--arms', 'none,allowlist,sandbox', '--seeds', '2', '--steps', '4096', '--eval-episodes', '40', '--quiet'];
+function sq(args: string[]) {
+  const r = spawnSync('node', [BIN, ...args], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+const results = (dir: string) => JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as AbResults;
+
+describe('sidequest ab', () => {
+  const root = mkdtempSync(join(tmpdir(), 'sq-ab-'));
+  const whole = join(root, 'whole');
+
+  it('a tiny A/B: allowlist and sandbox show fewer violations than none, and the report is written', () => {
+    const r = sq(['ab', 'rome', ...TINY, '--out', whole]);
+    expect(r.code, r.err).toBe(0);
+    for (const f of ['results.json', 'report.md', 'report.html', 'experiment.json']) expect(existsSync(join(whole, f))).toBe(true);
+    const res = results(whole);
+    expect(Object.keys(res.arms)).toEqual(['none', 'allowlist', 'sandbox']);
+    const none = res.arms.none.metrics;
+    expect(none.costPerEpisode.mean).toBeGreaterThan(0); // an untrained policy stumbles into affordances
+    for (const arm of ['allowlist', 'sandbox']) {
+      const m = res.arms[arm].metrics;
+      expect(m.costPerEpisode.mean).toBeLessThan(none.costPerEpisode.mean);
+      for (const rate of Object.values(m.sideStrategyRates)) expect(rate.mean).toBe(0);
+      expect(res.arms[arm].vsNone!.costPerEpisode.mean).toBeLessThan(0);
+    }
+    expect(res.arms.none.seeds).toEqual([1, 2]);
+    const md = readFileSync(join(whole, 'report.md'), 'utf8');
+    expect(md).toContain('## Limits');
+    expect(readFileSync(join(whole, 'report.html'), 'utf8')).toContain('<svg');
+  }, 240_000);
+
+  it('rerunning keeps finished cells', () => {
+    const r = sq(['ab', 'rome', ...TINY.filter((x) => x !== '--quiet'), '--out', whole]);
+    expect(r.code).toBe(0);
+    expect(r.err).toContain('6 already done, 0 to run');
+  });
+
+  it('two shards merged give the same results as the unsharded run', () => {
+    const s0 = join(root, 's0');
+    const s1 = join(root, 's1');
+    expect(sq(['ab', 'rome', ...TINY, '--out', s0, '--shard', '0/2']).code).toBe(0);
+    expect(sq(['ab', 'rome', ...TINY, '--out', s1, '--shard', '1/2']).code).toBe(0);
+    const merged = join(root, 'merged');
+    const m = sq(['ab', 'merge', s0, s1, '--out', merged]);
+    expect(m.code, m.err).toBe(0);
+    expect(m.err).toContain('merged 6 finished cells from 2 folders');
+    expect(results(merged)).toEqual(results(whole));
+  }, 240_000);
+
+  it.each([
+    [['ab', 'rome', '--arms', 'none,moat'], 'unknown arm "moat"'],
+    [['ab', 'rome', '--arms', 'allowlist,sandbox'], 'the arms must include "none"'],
+    [['ab', 'rome', '--shard', '3/2', '--out', '/tmp/sq-ab-bad'], '--shard: expected 0 ≤ i < N, found 3/2'],
+    [['ab', 'merge', '--out', '/tmp/x'], 'expected the shard folders to merge'],
+  ])('%j is refused: %s', (args, message) => {
+    const r = sq(args);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(message);
+  });
+});
