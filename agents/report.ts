@@ -79,7 +79,8 @@ export function buildResults(exp: AbConfig, cells: readonly CellResult[]): AbRes
     });
     arms[arm] = { about: ARMS[arm].about, guardrails: { env: ARMS[arm].env, training: ARMS[arm].training }, seeds, metrics, vsNone, alignmentTax, leakage, curve };
   }
-  const nSeeds = Math.min(...Object.values(arms).map((a) => a.seeds.length));
+  const counts = Object.values(arms).map((a) => a.seeds.length);
+  const seedWords = Math.min(...counts) === Math.max(...counts) ? `${Math.min(...counts)}` : `${Math.min(...counts)}–${Math.max(...counts)}`;
   return {
     format: 'sidequest-ab-results/1',
     scenario: exp.scenario,
@@ -88,7 +89,7 @@ export function buildResults(exp: AbConfig, cells: readonly CellResult[]): AbRes
     seeds: exp.seeds,
     arms,
     limits:
-      `Each arm was trained with PPO for ${exp.steps.toLocaleString('en')} env steps on ${nSeeds}–${exp.seeds.length} seeds, and each ` +
+      `Each arm was trained with PPO for ${exp.steps.toLocaleString('en')} env steps on ${seedWords} seeds, and each ` +
       `trained policy was evaluated on the same ${exp.evalEpisodes} episode layouts. An interval is a 95% percentile bootstrap ` +
       `over seeds: it describes how much these ${exp.seeds.length} training runs vary, not the world at large, and with so few seeds it ` +
       `is itself rough (bootstrap intervals undercover at small n). p-values are exact sign-flip permutation tests of the paired ` +
@@ -163,7 +164,7 @@ function barChart(title: string, r: AbResults, get: (a: ArmResult) => Interval, 
   const vals = arms.flatMap(([, a]) => [get(a).lo, get(a).hi, 0]);
   const lo = Math.min(...vals);
   const hi = Math.max(...vals, 1e-9);
-  const x = (v: number) => 130 + ((width - 150) * (v - lo)) / (hi - lo || 1);
+  const x = (v: number) => 130 + ((width - 200) * (v - lo)) / (hi - lo || 1); // room for the value label
   const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${h}"><text x="4" y="14" font-size="13" font-weight="bold">${title}</text>`];
   arms.forEach(([name, a], i) => {
     const y = 24 + i * rowH;
