@@ -72,8 +72,16 @@ beforeAll(async () => {
   server = await startViewServer([join(root, 'tiny-run'), dir], { port: 0, host: '127.0.0.1' });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
   page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+  const log: string[] = [];
+  page.on('console', (m) => log.push(`console.${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => log.push(`page error: ${e.message}`));
+  page.on('response', (r) => r.status() >= 400 && log.push(`HTTP ${r.status()} ${r.url()}`));
   await page.goto(server.url);
-  await page.waitForFunction(() => window.sidequest?.ready === true, null, { timeout: 60_000 });
+  try {
+    await page.waitForFunction(() => window.sidequest?.ready === true, null, { timeout: 60_000 });
+  } catch (e) {
+    throw new Error(`the viewer did not become ready: ${(e as Error).message}\n${log.join('\n')}`);
+  }
 }, 240_000);
 
 afterAll(async () => {
@@ -112,6 +120,7 @@ describe('viewer in Chromium', () => {
     await page.selectOption('#run-picker', '1');
     await page.waitForFunction(() => document.querySelectorAll('#timeline .mark').length > 0);
     await page.click('.episode[data-index="0"]');
+    await page.waitForFunction(() => document.querySelector('#board-a .caption')?.textContent?.startsWith('opportunist ·'));
     await page.waitForFunction(() => document.querySelector('#banner')?.textContent?.includes('verified'));
     await page.click('#btn-play');
     await page.waitForFunction(() => window.sidequest.frame() >= 3, null, { timeout: 10_000 });
@@ -157,7 +166,8 @@ describe('viewer in Chromium', () => {
 
   it('compares two runs side by side, stepping in sync', async () => {
     await page.selectOption('#compare-picker', '0');
-    await page.waitForFunction(() => !(document.getElementById('board-b') as HTMLElement).hidden);
+    await page.waitForSelector('#board-b canvas');
+    await page.waitForSelector('#board-b .caption');
     await page.evaluate(() => window.sidequest.setFrame(7));
     expect(await page.$$eval('#boards canvas', (cs) => cs.length)).toBe(2);
     expect(await page.textContent('#board-b .caption')).toContain('tiny-run · rome');

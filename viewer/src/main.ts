@@ -8,7 +8,7 @@ import { COST_CATEGORIES, ACTION_NAMES } from '../../sim/vocab.ts';
 
 interface EpisodeEntry { file: string; return: number; reason: string; behaviours: string[]; alerts: number; steps: number }
 interface CheckpointEntry { name: string; step: number; episodes: EpisodeEntry[] }
-interface RunEntry { id: number; name: string; kind: 'run' | 'episodes'; config: { scenario?: { id: string }; algo?: string; guardrails?: { env: { names: string[] }; training: string[] } } | null; checkpoints: CheckpointEntry[] }
+interface RunEntry { id: number; name: string; kind: 'run' | 'episodes'; config: { scenario?: { id: string }; algo?: string; guardrails?: { env: { names: string[] }; training: { names: string[] } } } | null; checkpoints: CheckpointEntry[] }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -322,7 +322,7 @@ async function renderHeat(): Promise<void> {
 async function selectRun(id: number): Promise<void> {
   state.run = state.runs.find((r) => r.id === id) ?? null;
   const c = state.run?.config;
-  $('run-info').textContent = c?.scenario ? `${c.scenario.id} · ${c.algo} · guardrails: ${[...(c.guardrails?.env.names ?? []), ...(c.guardrails?.training ?? [])].join(', ') || 'none'}` : '';
+  $('run-info').textContent = c?.scenario ? `${c.scenario.id} · ${c.algo} · guardrails: ${[...(c.guardrails?.env.names ?? []), ...(c.guardrails?.training.names ?? [])].join(', ') || 'none'}` : '';
   await renderCurves();
   const cps = state.run?.checkpoints ?? [];
   const last = cps[cps.length - 1];
