@@ -80,7 +80,7 @@ beforeAll(async () => {
   try {
     await page.waitForFunction(() => window.sidequest?.ready === true, null, { timeout: 60_000 });
   } catch (e) {
-    throw new Error(`the viewer did not become ready: ${(e as Error).message}\n${log.join('\n')}`);
+    throw new Error(`the viewer did not become ready: ${(e as Error).message}\n${log.join('\n')}`, { cause: e });
   }
 }, 240_000);
 
