@@ -97,7 +97,13 @@ export async function emergenceSummary(run: TrainingRun): Promise<string> {
     for (const p of pointed.slice(0, 3)) lines.push(`    ${p.file}  — ${p.alerts.join(', ')}`);
   }
   const example = pointed[0]?.file ?? join(run.dir, 'episodes', last.checkpoint, 'ep-000.jsonl');
-  lines.push('', 'Watch it:', `  npx sidequest replay ${example}            (the episode, event by event)`, `  npx sidequest replay ${example} --verify   (re-simulated against its state hashes)`);
+  lines.push(
+    '',
+    'Watch it:',
+    `  npx sidequest view ${run.dir}       (the viewer in the browser: episodes by checkpoint, firewall lane, curves)`,
+    `  npx sidequest replay ${example}            (the episode, event by event, in the terminal)`,
+    `  npx sidequest replay ${example} --verify   (re-simulated against its state hashes)`,
+  );
   return lines.join('\n');
 }
 

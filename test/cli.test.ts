@@ -88,6 +88,19 @@ describe('sidequest play', () => {
   });
 });
 
+describe('sidequest demo', () => {
+  it('trains, then reports what emerged in plain words and how to watch it (tiny budget)', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'sq-demo-')), 'demo');
+    const r = sq(['demo', '--steps', '2048', '--out', dir, '--backend', 'wasm']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('What emerged (evaluation episodes at each checkpoint):');
+    expect(r.out).toMatch(/Task return \(jobs done per episode\): trained agent -?\d+\.\d, honest script 11\.\d, opportunist script 6\d\.\d\./);
+    expect(r.out).toContain('Firewall telemetry:');
+    expect(r.out).toContain(`npx sidequest view ${dir}`);
+    expect(r.err).toContain('100% step     2,048');
+  }, 120_000);
+});
+
 describe('sidequest bench', () => {
   it('prints a JSON object on its last line with sim.stepsPerSecond', () => {
     const r = sq(['bench', '--quick', '--only', 'sim']);
