@@ -31,8 +31,8 @@ export function helpText<S extends Flags>(cmd: Command<S>): string {
   const lines = [`usage: sidequest ${cmd.name} ${cmd.synopsis}`, '', 'options:'];
   const width = Math.max(...Object.keys(cmd.flags).map((k) => k.length + 8), 12);
   for (const [k, f] of Object.entries(cmd.flags)) {
-    const flag = `--${k}${f.type === 'boolean' ? '' : ` <${f.type === 'number' ? 'n' : 'value'}>`}`;
-    const def = f.default !== undefined && f.type !== 'boolean' ? ` (default ${f.default})` : '';
+    const flag = f.type === 'boolean' && f.default === true ? `--[no-]${k}` : `--${k}${f.type === 'boolean' ? '' : ` <${f.type === 'number' ? 'n' : 'value'}>`}`;
+    const def = f.default !== undefined ? (f.type !== 'boolean' ? ` (default ${f.default})` : f.default ? ' (default on)' : '') : '';
     lines.push(`  ${flag.padEnd(width + 8)} ${f.description}${def}`);
   }
   lines.push(`  ${'--help'.padEnd(width + 8)} show this help`);
@@ -42,7 +42,10 @@ export function helpText<S extends Flags>(cmd: Command<S>): string {
 /** Parses argv against a command's spec; returns null after printing help. Throws UsageError on bad input. */
 export function parseCommand<S extends Flags>(cmd: Command<S>, argv: string[]): { flags: Parsed<S>; positionals: string[] } | null {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } };
-  for (const [k, f] of Object.entries(cmd.flags)) options[k] = { type: f.type === 'boolean' ? 'boolean' : 'string' };
+  for (const [k, f] of Object.entries(cmd.flags)) {
+    options[k] = { type: f.type === 'boolean' ? 'boolean' : 'string' };
+    if (f.type === 'boolean') options[`no-${k}`] = { type: 'boolean' }; // Node 20's parseArgs has no allowNegative
+  }
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
@@ -56,6 +59,10 @@ export function parseCommand<S extends Flags>(cmd: Command<S>, argv: string[]): 
   const out: Record<string, unknown> = {};
   for (const [k, f] of Object.entries(cmd.flags)) {
     const raw = parsed.values[k];
+    if (f.type === 'boolean' && parsed.values[`no-${k}`]) {
+      out[k] = false;
+      continue;
+    }
     if (raw === undefined) {
       out[k] = f.default;
       continue;
