@@ -4,7 +4,7 @@
 import { BatchEnv } from './engine.ts';
 import type { EnvGuardrailConfig } from './guardrails.ts';
 import type { Scenario } from './scenario.ts';
-import { COST_CATEGORIES, EVENT_NAMES, NUM_COSTS, TERMINATION_NAMES, type CostCategory, type EventName } from './vocab.ts';
+import { COST_CATEGORIES, EVENT_NAMES, TERMINATION_NAMES, type CostCategory, type EventName } from './vocab.ts';
 import { NUM_SCALARS } from './observation.ts';
 
 export interface StepEvent {
@@ -82,4 +82,3 @@ export class Env {
   }
 }
 
-export { NUM_COSTS };

@@ -1,6 +1,6 @@
 // Seeded random streams (seedrandom's alea: fast, and identical in Node and browsers). Every stream can be
 // saved and restored, so a killed training run resumes exactly. The only source of randomness in sim/ and
-// agents/ (Math.random is forbidden there by lint).
+// agents/ (the global unseeded generator is forbidden there by lint).
 import seedrandom from 'seedrandom';
 
 /** A uniform [0, 1) stream whose state can be captured. */

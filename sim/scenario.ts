@@ -6,7 +6,7 @@ import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import type { z } from 'zod';
 import { LEGEND_TILES, PLACEABLE, scenarioSchema, type LegendEntry, type ScenarioFile } from './schema.ts';
 import {
-  COST_CATEGORIES, EventKind, NUM_EVENT_KINDS, Tile, type TileName, type EventName,
+  COST_CATEGORIES, EventKind, NUM_EVENT_KINDS, Tile, type EventName,
 } from './vocab.ts';
 import { hashString } from './hash.ts';
 
@@ -310,4 +310,3 @@ export function deepMerge(parent: unknown, child: unknown): unknown {
   return out;
 }
 
-export type { TileName };
