@@ -39,6 +39,16 @@ export type ArgsOf<S extends Record<string, NumberFlag | BoolFlag>> = { [K in ke
 export type CommonArgs = ArgsOf<typeof COMMON_ARGS>;
 export type PpoArgs = ArgsOf<typeof PPO_ARGS>;
 
+/** An args field's command-line flag: numSteps → num-steps. */
+export function flagName(field: string): string {
+  return field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** Splits `a,b c` style lists given to flags like --guardrail. */
+export function splitList(v: string | undefined): string[] | undefined {
+  return v === undefined ? undefined : v.split(/[,\s]+/).filter(Boolean);
+}
+
 export const ALGOS = ['ppo', 'a2c', 'reinforce'] as const;
 export type AlgoName = (typeof ALGOS)[number];
 export const ARGS_OF_ALGO = { ppo: PPO_ARGS, a2c: A2C_ARGS, reinforce: REINFORCE_ARGS } as const;

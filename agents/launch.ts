@@ -4,27 +4,21 @@
 import { basename, join } from 'node:path';
 import { loadScenario } from '../sim/load.ts';
 import { resolveEnvGuardrails } from '../sim/guardrails.ts';
-import { ARGS_OF_ALGO, resolveArgs, type AlgoName } from './args.ts';
+import { ARGS_OF_ALGO, flagName, resolveArgs, splitList, type AlgoName } from './args.ts';
 import { BACKENDS, type BackendRequest } from './backend.ts';
 import { isTrainingGuardrail, resolveTrainingGuardrails } from './guardrails.ts';
 import { RunError, TrainingRun } from './run.ts';
 
-const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-
-/** Splits `a,b c` style lists given to flags like --guardrail. */
-function listOf(v: string | undefined): string[] | undefined {
-  return v === undefined ? undefined : v.split(/[,\s]+/).filter(Boolean);
-}
 
 export async function startRun(scenarioName: string, algo: AlgoName, f: Record<string, string | number | boolean | undefined>): Promise<TrainingRun> {
   const scenario = loadScenario(scenarioName);
-  const names = listOf(f.guardrail as string | undefined);
+  const names = splitList(f.guardrail as string | undefined);
   const trainingNames = (names ?? []).filter((n) => isTrainingGuardrail(n));
   const envNames = names?.filter((n) => !isTrainingGuardrail(n));
   const training = resolveTrainingGuardrails(trainingNames, { costWeight: Number(f['cost-weight'] ?? 1) });
   const guardrails = resolveEnvGuardrails(scenario, names === undefined ? undefined : envNames);
   const given: Record<string, unknown> = {};
-  for (const k of Object.keys(ARGS_OF_ALGO[algo])) if (f[kebab(k)] !== undefined) given[k] = f[kebab(k)];
+  for (const k of Object.keys(ARGS_OF_ALGO[algo])) if (f[flagName(k)] !== undefined) given[k] = f[flagName(k)];
   const args = resolveArgs(algo, given);
   const net = f.net === 'conv' ? 'conv' : f.net === 'mlp' ? 'mlp' : undefined;
   if (!net) throw new RunError(`--net: expected mlp or conv, found "${String(f.net)}"`);

@@ -80,7 +80,4 @@ export function parseCommand<S extends Flags>(cmd: Command<S>, argv: string[]): 
 }
 
 /** Splits `a,b c` style lists given to flags like --guardrail. */
-export function listFlag(v: string | undefined): string[] | undefined {
-  if (v === undefined) return undefined;
-  return v.split(/[,\s]+/).filter(Boolean);
-}
+export { splitList as listFlag } from '../agents/args.ts';

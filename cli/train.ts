@@ -2,7 +2,7 @@
 // return, each side-strategy rate). `--resume DIR` continues a killed run from its last checkpoint. Algorithm
 // flags come from the documented args objects in agents/args.ts.
 import { BEHAVIOURS, ENV_GUARDRAILS } from '../sim/vocab.ts';
-import { ALGOS, ARGS_OF_ALGO, type AlgoName } from '../agents/args.ts';
+import { ALGOS, ARGS_OF_ALGO, flagName, type AlgoName } from '../agents/args.ts';
 import { BACKENDS, BackendError, type BackendRequest } from '../agents/backend.ts';
 import { RunError, TrainingRun, type EvalRow } from '../agents/run.ts';
 import { TrainingDivergedError, type MetricsRow } from '../agents/trainer.ts';
@@ -12,11 +12,10 @@ import { startRun } from '../agents/launch.ts';
 import { TRAINING_GUARDRAILS, TrainingGuardrailError } from '../agents/guardrails.ts';
 
 
-const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 export function trainFlags(algo: AlgoName): Flags {
   const algoFlags: Flags = {};
-  for (const [k, f] of Object.entries(ARGS_OF_ALGO[algo])) algoFlags[kebab(k)] = f;
+  for (const [k, f] of Object.entries(ARGS_OF_ALGO[algo])) algoFlags[flagName(k)] = f;
   return {
     algo: { type: 'string', default: 'ppo', description: `learning algorithm: ${ALGOS.join(', ')}` },
     steps: { type: 'number', default: 1_000_000, integer: true, min: 1, description: 'env steps to train for' },
