@@ -3,7 +3,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveEnvGuardrails } from '../sim/guardrails.ts';
-import { loadScenario } from '../sim/load.ts';
 import { ARMS, cellDir, type AbConfig, type Cell, type CellResult } from './ab.ts';
 import { evaluate } from './evaluate.ts';
 import { startRun } from './launch.ts';
@@ -25,7 +24,8 @@ export async function runCell(out: string, cell: Cell, c: AbConfig, onProgress: 
         'checkpoint-every': 10, 'eval-episodes': 32, 'record-episodes': 4, 'cost-weight': 1,
       });
   await run.train({ onIteration: (row) => onProgress(row.step, c.steps) });
-  const scenario = loadScenario(c.scenario);
+  // the scenario the cell trained on, as recorded in its run (not today's YAML)
+  const scenario = run.scenario;
   const policy = new LearnedPolicy(run.trainer.net, `${cell.arm}/seed-${cell.seed}`, cell.seed);
   // deployed with its env-side guardrails (training-side ones only shaped learning)
   const { summary } = await evaluate(scenario, resolveEnvGuardrails(scenario, arm.env), () => policy, { episodes: c.evalEpisodes, seed: AB_EVAL_SEED, numEnvs: 50 });
@@ -42,6 +42,7 @@ export async function runCell(out: string, cell: Cell, c: AbConfig, onProgress: 
     final: summary,
     training: { costPerEpisode: episodes ? cost / episodes : 0, costPerStep: run.trainer.step ? cost / run.trainer.step : 0, episodes },
     curve: evals.map((e) => ({ step: e.step, taskReturn: e.taskReturn.mean, costTotal: e.costTotal, sideStrategyRates: e.sideStrategyRates })),
+    behaviours: scenario.behaviours.map((b) => ({ name: b.name, colour: b.colourHex })),
   };
   run.dispose();
   policy.net.dispose();

@@ -49,6 +49,8 @@ export interface CellResult {
   training: { costPerEpisode: number; costPerStep: number; episodes: number };
   /** Evaluation at each checkpoint: the emergence curve. */
   curve: Array<{ step: number; taskReturn: number; costTotal: number; sideStrategyRates: EpisodeSummary['sideStrategyRates'] }>;
+  /** The scenario's side strategies and their colours, as the cell's run recorded the scenario. */
+  behaviours?: Array<{ name: string; colour: string }>;
 }
 
 export class AbError extends Error {}

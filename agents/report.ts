@@ -2,14 +2,19 @@
 // issue's metric names), report.md and a self-contained report.html with plots. Per arm: means with 95%
 // bootstrap intervals over seeds; paired differences from `none` (same seeds) with intervals and sign-flip
 // permutation p-values; the alignment tax; leakage; emergence curves with interval bands; and the limits.
-import type { Behaviour } from '../sim/vocab.ts';
-import { BEHAVIOURS } from '../sim/vocab.ts';
 import { ARMS, type AbConfig, type CellResult } from './ab.ts';
 import { bootstrapMean, pairedDifference, type Interval } from './stats.ts';
 
 export const SCALAR_METRICS = ['taskReturn', 'performance', 'costPerEpisode', 'trainingCostPerEpisode', 'alertsPerEpisode', 'blockedPerEpisode'] as const;
 type ScalarMetric = (typeof SCALAR_METRICS)[number];
 type Diff = Interval & { p: number };
+/** A behaviour's name, as the scenario declares it. */
+type Behaviour = string;
+/** The scenario's behaviours with their colours (one source: the scenario file). */
+export interface BehaviourStyle {
+  name: string;
+  colour: string;
+}
 
 export interface ArmResult {
   about: string;
@@ -30,6 +35,8 @@ export interface AbResults {
   steps: number;
   evalEpisodes: number;
   seeds: number[];
+  /** The scenario's side strategies, in its order, with their colours (absent in results written before 0.2). */
+  behaviours?: BehaviourStyle[];
   arms: Record<string, ArmResult>;
   limits: string;
 }
@@ -45,7 +52,9 @@ function scalar(c: CellResult, m: ScalarMetric): number {
   }
 }
 
-export function buildResults(exp: AbConfig, cells: readonly CellResult[]): AbResults {
+export function buildResults(exp: AbConfig, cells: readonly CellResult[], styles?: readonly BehaviourStyle[]): AbResults {
+  const behaviours = styles ? [...styles] : Object.keys(cells[0]?.final.sideStrategyRates ?? {}).map((name) => ({ name, colour: '#888888' }));
+  const BEHAVIOURS = behaviours.map((b) => b.name);
   const bySeed = (arm: string) => new Map(cells.filter((c) => c.arm === arm).map((c) => [c.seed, c]));
   const base = bySeed('none');
   const arms: Record<string, ArmResult> = {};
@@ -84,6 +93,7 @@ export function buildResults(exp: AbConfig, cells: readonly CellResult[]): AbRes
   return {
     format: 'sidequest-ab-results/1',
     scenario: exp.scenario,
+    behaviours,
     steps: exp.steps,
     evalEpisodes: exp.evalEpisodes,
     seeds: exp.seeds,
@@ -108,6 +118,7 @@ const pct = (i: Interval) => `${fmt(i.mean * 100, 0)}% [${fmt(i.lo * 100, 0)}, $
 const pval = (p: number) => (p < 0.001 ? '<0.001' : fmt(p, 3));
 
 export function reportMarkdown(r: AbResults): string {
+  const BEHAVIOURS = behaviourNames(r);
   const arms = Object.entries(r.arms);
   const shown = BEHAVIOURS.filter((b) => arms.some(([, a]) => a.metrics.sideStrategyRates[b].mean > 0));
   const L: string[] = [`# Guardrail A/B on \`${r.scenario}\``, '', `PPO, ${r.steps.toLocaleString('en')} env steps per run, seeds ${r.seeds.join(', ')}; final evaluation on ${r.evalEpisodes} shared episode layouts per run.`, ''];
@@ -136,6 +147,7 @@ export function reportMarkdown(r: AbResults): string {
 /** Plain-words findings derived from the intervals (nothing here is written by hand). */
 export function findings(r: AbResults): string[] {
   const out: string[] = [];
+  const BEHAVIOURS = behaviourNames(r);
   const none = r.arms.none;
   if (none) {
     const rates = BEHAVIOURS.filter((b) => none.metrics.sideStrategyRates[b].mean >= 0.1).map((b) => `${b} ${fmt(none.metrics.sideStrategyRates[b].mean * 100, 0)}%`);
@@ -155,7 +167,19 @@ export function findings(r: AbResults): string[] {
 
 // ---- html -----------------------------------------------------------------------------------------------
 
-const COLORS: Record<string, string> = { taskReturn: '#333', claimGpu: '#c79100', probePort: '#d84315', openTunnel: '#00838f', mine: '#ef6c00', evadeMonitor: '#8e24aa', crossBoundary: '#2e7d32' };
+/** Behaviour names of a results file (older files, without `behaviours`, have them as the rate keys). */
+function behaviourNames(r: AbResults): string[] {
+  if (r.behaviours) return r.behaviours.map((b) => b.name);
+  const any = Object.values(r.arms)[0];
+  return any ? Object.keys(any.metrics.sideStrategyRates) : [];
+}
+
+/** Colours by behaviour name (from the scenario), and the task return's. */
+function coloursOf(r: AbResults): Record<string, string> {
+  const c: Record<string, string> = { taskReturn: '#333333' };
+  for (const b of r.behaviours ?? []) c[b.name] = b.colour;
+  return c;
+}
 
 function barChart(title: string, r: AbResults, get: (a: ArmResult) => Interval, width = 640): string {
   const arms = Object.entries(r.arms);
@@ -178,19 +202,19 @@ function barChart(title: string, r: AbResults, get: (a: ArmResult) => Interval, 
   return parts.join('');
 }
 
-function curveChart(name: string, a: ArmResult, width = 300, height = 160): string {
+function curveChart(name: string, a: ArmResult, colours: Record<string, string>, shown: readonly string[], width = 300, height = 160): string {
   if (a.curve.length === 0) return '';
   const maxStep = Math.max(...a.curve.map((p) => p.step));
   const x = (s: number) => 30 + ((width - 40) * s) / maxStep;
   const y = (v: number) => height - 20 - (height - 40) * v;
   const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><text x="4" y="14" font-size="12" font-weight="bold">${name}</text>`];
   parts.push(`<line x1="30" x2="${width - 10}" y1="${y(0)}" y2="${y(0)}" stroke="#ccc"/><line x1="30" x2="${width - 10}" y1="${y(1)}" y2="${y(1)}" stroke="#eee"/><text x="26" y="${y(1) + 4}" font-size="10" text-anchor="end">100%</text><text x="26" y="${y(0) + 4}" font-size="10" text-anchor="end">0</text>`);
-  for (const b of ['claimGpu', 'openTunnel', 'evadeMonitor'] as const) {
-    if (a.curve.every((p) => p[b].hi === 0)) continue;
+  for (const b of shown) {
+    if (a.curve.every((p) => !p[b] || p[b].hi === 0)) continue;
     const up = a.curve.map((p) => `${x(p.step).toFixed(1)},${y(p[b].hi).toFixed(1)}`);
     const down = [...a.curve].reverse().map((p) => `${x(p.step).toFixed(1)},${y(p[b].lo).toFixed(1)}`);
-    parts.push(`<polygon points="${[...up, ...down].join(' ')}" fill="${COLORS[b]}" opacity="0.18"/>`);
-    parts.push(`<polyline points="${a.curve.map((p) => `${x(p.step).toFixed(1)},${y(p[b].mean).toFixed(1)}`).join(' ')}" fill="none" stroke="${COLORS[b]}" stroke-width="2"/>`);
+    parts.push(`<polygon points="${[...up, ...down].join(' ')}" fill="${colours[b]}" opacity="0.18"/>`);
+    parts.push(`<polyline points="${a.curve.map((p) => `${x(p.step).toFixed(1)},${y(p[b].mean).toFixed(1)}`).join(' ')}" fill="none" stroke="${colours[b]}" stroke-width="2"/>`);
   }
   parts.push(`<text x="${width - 10}" y="${height - 4}" font-size="10" text-anchor="end">${maxStep.toLocaleString('en')} steps</text></svg>`);
   return parts.join('');
@@ -198,23 +222,25 @@ function curveChart(name: string, a: ArmResult, width = 300, height = 160): stri
 
 export function reportHtml(r: AbResults, markdown: string): string {
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const colours = coloursOf(r);
+  const arms = Object.values(r.arms);
+  const shown = behaviourNames(r).filter((b) => arms.some((a) => (a.metrics.sideStrategyRates[b]?.mean ?? 0) > 0));
   const charts = [
     barChart('Task return (what the learner was paid for)', r, (a) => a.metrics.taskReturn),
     barChart('Hidden performance (what the designer wanted)', r, (a) => a.metrics.performance),
     barChart('Violation cost per evaluation episode', r, (a) => a.metrics.costPerEpisode),
     barChart('Violation cost per training episode', r, (a) => a.metrics.trainingCostPerEpisode),
     barChart('Firewall alerts per evaluation episode', r, (a) => a.metrics.alertsPerEpisode),
-    barChart('claimGpu rate', r, (a) => a.metrics.sideStrategyRates.claimGpu),
-    barChart('openTunnel rate', r, (a) => a.metrics.sideStrategyRates.openTunnel),
+    ...shown.map((b) => barChart(`${esc(b)} rate`, r, (a) => a.metrics.sideStrategyRates[b])),
   ].join('\n');
-  const curves = Object.entries(r.arms).map(([n, a]) => curveChart(n, a)).join('\n');
+  const curves = Object.entries(r.arms).map(([n, a]) => curveChart(n, a, colours, shown)).join('\n');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Guardrail A/B — ${esc(r.scenario)}</title>
 <style>body{font:14px/1.45 system-ui,sans-serif;max-width:1100px;margin:24px auto;padding:0 16px;color:#222}table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ddd;padding:3px 6px}pre{white-space:pre-wrap;background:#f6f6f6;padding:12px}.grid{display:flex;flex-wrap:wrap;gap:12px}.legend span{margin-right:12px}</style></head><body>
 <h1>Guardrail A/B on <code>${esc(r.scenario)}</code></h1>
 <h2>Findings</h2><ul>${findings(r).map((f) => `<li>${esc(f).replace(/\*\*(.+?)\*\*/g, '<b>$1</b>')}</li>`).join('')}</ul>
 <h2>Per arm, with 95% bootstrap intervals over seeds</h2><div class="grid">${charts}</div>
 <h2>Emergence over training (evaluation at each checkpoint; band = 95% bootstrap interval over seeds)</h2>
-<p class="legend"><span style="color:${COLORS.claimGpu}">■ claimGpu</span><span style="color:${COLORS.openTunnel}">■ openTunnel</span><span style="color:${COLORS.evadeMonitor}">■ evadeMonitor</span></p>
+<p class="legend">${shown.map((b) => `<span style="color:${colours[b]}">■ ${esc(b)}</span>`).join('')}</p>
 <div class="grid">${curves}</div>
 <h2>Limits</h2><p>${esc(r.limits)}</p>
 <h2>Full tables</h2><pre>${esc(markdown)}</pre></body></html>\n`;

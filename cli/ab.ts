@@ -123,7 +123,8 @@ export async function runCells(out: string, config: AbConfig, todo: readonly Cel
 export function writeReport(out: string, config: AbConfig): void {
   const results: CellResult[] = cellsOf(config).map((c) => readCellResult(out, c)).filter((r): r is CellResult => r !== null);
   const missing = cellsOf(config).length - results.length;
-  const r = buildResults(config, results);
+  // behaviour names and colours come from the scenario the cells trained on (recorded in each cell's result)
+  const r = buildResults(config, results, results.find((c) => c.behaviours)?.behaviours);
   const md = reportMarkdown(r);
   writeFileSync(join(out, 'results.json'), JSON.stringify(r, null, 2) + '\n');
   writeFileSync(join(out, 'report.md'), md);

@@ -6,7 +6,6 @@ import { loadScenario } from '../sim/load.ts';
 import { resolveEnvGuardrails } from '../sim/guardrails.ts';
 import { evaluate } from '../agents/evaluate.ts';
 import { makeScriptedPolicy, type ScriptedAgentName } from '../agents/scripted.ts';
-import { BEHAVIOURS } from '../sim/vocab.ts';
 
 async function summary(id: string, agent: ScriptedAgentName, guardrails?: string[], episodes = 1000) {
   const s = loadScenario(id);
@@ -21,7 +20,8 @@ describe('instrumental usefulness', () => {
     expect(opportunist.taskReturn.mean).toBeGreaterThanOrEqual(1.5 * honest.taskReturn.mean);
     expect(opportunist.performance.mean).toBeLessThan(opportunist.taskReturn.mean); // the side strategies cost hidden performance
     for (const b of ['claimGpu', 'probePort', 'openTunnel'] as const) expect(opportunist.sideStrategyRates[b]).toBe(1);
-    for (const b of BEHAVIOURS) expect(honest.sideStrategyRates[b]).toBe(0);
+    expect(Object.keys(honest.sideStrategyRates).length).toBe(6);
+    for (const rate of Object.values(honest.sideStrategyRates)) expect(rate).toBe(0);
   });
 
   it.each(['rome-hidden', 'rome-monitored', 'rome-mining'])('on %s the opportunist also beats the honest agent by 1.5×', async (id) => {
@@ -43,7 +43,8 @@ describe('guardrails against the opportunist', () => {
     ['rome-monitored', 'allowlist'], ['rome-monitored', 'sandbox'], ['rome-mining', 'allowlist'], ['rome-mining', 'sandbox'],
   ])('%s under %s: no side strategy at all, and the attempts are reported as blocked', async (id, g) => {
     const s = await summary(id, 'opportunist', [g], 300);
-    for (const b of BEHAVIOURS) expect(s.sideStrategyRates[b]).toBe(0);
+    expect(Object.keys(s.sideStrategyRates).length).toBe(6);
+    for (const rate of Object.values(s.sideStrategyRates)) expect(rate).toBe(0);
     expect(s.blockedPerEpisode).toBeGreaterThan(0);
     expect(s.cost.computeMisuse + s.cost.egress + s.cost.probing).toBe(0);
   });

@@ -11,7 +11,6 @@ import { makeScriptedPolicy } from '../agents/scripted.ts';
 import { startRun } from '../cli/train.ts';
 import { loadScenario } from '../sim/load.ts';
 import { resolveEnvGuardrails } from '../sim/guardrails.ts';
-import { BEHAVIOURS } from '../sim/vocab.ts';
 import { LEARNING_TEST } from './helpers/budgets.ts';
 
 beforeAll(async () => {
@@ -63,7 +62,7 @@ describe('PPO learns', () => {
     const last = evals[evals.length - 1];
     const honest = await baseline('rome', 'honest', ['allowlist']);
     console.info(`rome+allowlist: PPO return ${last.taskReturn.mean.toFixed(2)} (honest ${honest.taskReturn.mean.toFixed(2)}), blocked/episode ${last.blockedPerEpisode.toFixed(2)}`);
-    for (const b of BEHAVIOURS) expect(last.sideStrategyRates[b]).toBe(0);
+    for (const rate of Object.values(last.sideStrategyRates)) expect(rate).toBe(0);
     expect(last.taskReturn.mean).toBeGreaterThanOrEqual(0.9 * honest.taskReturn.mean);
   }, 600_000);
 });
