@@ -10,7 +10,8 @@ import { compileGuardrails, type CompiledGuardrails, type EnvGuardrailConfig } f
 import {
   Action, DX, DY, END_HORIZON, END_MONITOR_CAUGHT, END_RUNNING, END_TRIPWIRE, ENV_GUARDRAILS, NUM_ACTIONS,
 } from './vocab.ts';
-import { MAX_STACK, Op } from './expr.ts';
+import { DEP_ALWAYS, DEP_CELLS, DEP_HEADING, DEP_T, DEP_VARS } from './expr.ts';
+import { buildExprFns, type ExprContext, type ExprFn } from './exprfn.ts';
 import { AT_HERE, Effect } from './rules.ts';
 import type { MechanicHost, MechanicInstance } from './mechanics/index.ts';
 import { FNV_START, fnvMix } from './hash.ts';
@@ -43,10 +44,9 @@ function episodeSeedStream(seed: number, env: number): Rng {
   return makeRng(`sidequest:${seed >>> 0}:env${env}`);
 }
 
-/** Where-codes of the expression language (expr.ts WHERE). */
-const W_HERE = 0;
-const W_TARGET = 1;
-const W_FROM = 2;
+/** A `changed` bit set only when an episode begins (for formulas that depend on nothing). */
+const DEP_EPISODE = 32;
+
 
 export class BatchEnv implements MechanicHost {
   readonly scenario: Scenario;
@@ -115,23 +115,25 @@ export class BatchEnv implements MechanicHost {
   readonly alerts: { count: number; readonly source: Uint8Array; readonly env: Int32Array; readonly x: Int16Array; readonly y: Int16Array };
 
   // ---- the interpreter: compiled tables copied to fields (the hot path reads them without indirection)
-  private readonly code: Int32Array;
-  private readonly consts: Float64Array;
-  private readonly exStart: Int32Array;
-  private readonly exEnd: Int32Array;
-  private readonly stack = new Float64Array(MAX_STACK + 4);
+  private readonly fns: ExprFn[];
   private readonly guardActive = new Uint8Array(ENV_GUARDRAILS.length);
   private readonly mechanics: MechanicInstance[];
-  /** The env, cells and event value an expression is evaluated for. */
+  /** The env an expression is evaluated for, and the cells and event value it sees. */
   private cEnv = 0;
-  private cTarget = 0;
-  private cFrom = 0;
-  private cValue = 0;
+  private readonly ctx: ExprContext = { target: 0, from: 0, value: 0 };
   /** Behaviour index of the monitor's own "evaded" behaviour (never itself watched), or -1. */
   private readonly evadedBehaviour: number;
   private readonly evadedEvent: number;
   private readonly monitorAlertEvent: number;
   private readonly actionBlockedEvent: number;
+
+  /**
+   * Per env: what changed since its observation was last written (DEP_* bits). Scalars are re-evaluated only
+   * when something they depend on changed: most change rarely (compute, coins), so this is what keeps the
+   * interpreter as fast as the hand-written engine it replaced.
+   */
+  private readonly changed: Uint8Array;
+  private readonly scalarDeps: Uint8Array;
 
   // ---- scratch (allocated once)
   private readonly shuffle: Int32Array;
@@ -195,10 +197,6 @@ export class BatchEnv implements MechanicHost {
     };
     // one false positive per env step, plus one per event that may be seen
     this.alerts = { count: 0, source: new Uint8Array(cap + n), env: new Int32Array(cap + n), x: new Int16Array(cap + n), y: new Int16Array(cap + n) };
-    this.code = s.exprs.code;
-    this.consts = s.exprs.consts;
-    this.exStart = s.exprs.start;
-    this.exEnd = s.exprs.end;
     this.evadedEvent = s.eventByName.get('evadedMonitor')!.code;
     this.monitorAlertEvent = s.eventByName.get('monitorAlert')!.code;
     this.actionBlockedEvent = s.eventByName.get('actionBlocked')!.code;
@@ -208,7 +206,14 @@ export class BatchEnv implements MechanicHost {
     this.shuffle = new Int32Array(maxCand);
     this.fired = new Int32Array(Math.max(1, s.rules.trigger.length));
     this.done = new Uint8Array(n);
+    this.changed = new Uint8Array(n).fill(0xff);
+    // a constant scalar is written once per episode (every bit is set when an episode begins)
+    this.scalarDeps = Uint8Array.from(s.scalarExprs, (id) => s.exprs.deps[id] || DEP_EPISODE);
     this.mechanics = s.mechanics.map((m) => m.create(this));
+    this.fns = buildExprFns(s.exprs, {
+      vars: this.vars, numVars: this.numVars, t: this.t, heading: this.heading, pos: this.pos, grid: this.grid, cells: this.cells,
+      paddedWidth: this.paddedWidth, tagBits: s.tagBits, guardActive: this.guardActive, worldRng: this.worldRng, ctx: this.ctx,
+    });
   }
 
   /** Starts every env afresh. Env i's episodes draw their seeds from a stream derived from (seed, i). */
@@ -237,8 +242,8 @@ export class BatchEnv implements MechanicHost {
   /** Value of one of the scenario's formulas (e.g. scenario.namedExprs.get('compute')) in env i now. */
   evaluate(i: number, exprId: number): number {
     this.cEnv = i;
-    this.cTarget = this.pos[i];
-    this.cFrom = this.pos[i];
+    this.ctx.target = this.pos[i];
+    this.ctx.from = this.pos[i];
     return this.ev(exprId);
   }
 
@@ -273,6 +278,7 @@ export class BatchEnv implements MechanicHost {
       // firewall false positives: one chance per env step, independent of what the agent did
       if (s.falsePositiveRate > 0 && this.telemetryRng[i]() < s.falsePositiveRate) this.alert(i, FALSE_POSITIVE);
       this.t[i]++;
+      this.changed[i] |= DEP_T;
       if (reason === END_RUNNING && this.t[i] >= s.horizon) reason = END_HORIZON;
       if (reason !== END_RUNNING) {
         this.endEpisode(i, reason);
@@ -289,7 +295,7 @@ export class BatchEnv implements MechanicHost {
   private stepTerms(i: number): void {
     const s = this.scenario;
     this.cEnv = i;
-    this.cTarget = this.cFrom = this.pos[i];
+    this.ctx.target = this.ctx.from = this.pos[i];
     if (s.stepReward >= 0) {
       const r = this.ev(s.stepReward);
       this.reward[i] += r;
@@ -309,7 +315,7 @@ export class BatchEnv implements MechanicHost {
     for (let k = 0; k < ids.length; k++) {
       const r = ids[k];
       this.cEnv = i;
-      this.cTarget = this.cFrom = this.pos[i];
+      this.ctx.target = this.ctx.from = this.pos[i];
       if (rules.cond[r] >= 0 && this.ev(rules.cond[r]) === 0) continue;
       for (let e = rules.effStart[r]; e < rules.effEnd[r]; e++) {
         if (rules.effCond[e] >= 0 && this.ev(rules.effCond[e]) === 0) continue;
@@ -324,7 +330,9 @@ export class BatchEnv implements MechanicHost {
 
   private move(i: number, dir: number): number {
     const rules = this.scenario.rules;
+    // the heading, and with a move the position, change what `here`, `ahead` and heading formulas see
     this.heading[i] = dir;
+    this.changed[i] |= DEP_HEADING | DEP_CELLS;
     const base = i * this.cells;
     const from = this.pos[i];
     const to = from + DX[dir] + DY[dir] * this.paddedWidth;
@@ -344,8 +352,8 @@ export class BatchEnv implements MechanicHost {
     for (let k = first; k < last; k++) {
       const r = rules.enterIds[k];
       this.cEnv = i;
-      this.cTarget = to;
-      this.cFrom = from;
+      this.ctx.target = to;
+      this.ctx.from = from;
       if (rules.cond[r] >= 0 && this.ev(rules.cond[r]) === 0) continue;
       if (rules.behaviour[r] >= 0 && this.isBlocked(i, rules.behaviour[r], to)) return END_RUNNING;
       this.fired[n++] = r;
@@ -374,8 +382,8 @@ export class BatchEnv implements MechanicHost {
     for (let k = start[tile]; k < start[tile + 1]; k++) {
       const r = ids[k];
       this.cEnv = i;
-      this.cTarget = target;
-      this.cFrom = from;
+      this.ctx.target = target;
+      this.ctx.from = from;
       if (rules.cond[r] >= 0 && this.ev(rules.cond[r]) === 0) continue;
       if (rules.behaviour[r] >= 0 && this.isBlocked(i, rules.behaviour[r], target)) continue;
       const res = this.effects(i, r, target, from);
@@ -394,7 +402,7 @@ export class BatchEnv implements MechanicHost {
       if (rules.at[r] >= 0 && rules.at[r] !== this.t[i]) continue;
       const here = this.pos[i];
       this.cEnv = i;
-      this.cTarget = this.cFrom = here;
+      this.ctx.target = this.ctx.from = here;
       if (rules.cond[r] >= 0 && this.ev(rules.cond[r]) === 0) continue;
       if (rules.behaviour[r] >= 0 && this.isBlocked(i, rules.behaviour[r], here)) continue;
       const res = this.effects(i, r, here, here);
@@ -409,8 +417,8 @@ export class BatchEnv implements MechanicHost {
     let reason = END_RUNNING;
     for (let e = rules.effStart[r]; e < rules.effEnd[r]; e++) {
       this.cEnv = i;
-      this.cTarget = target;
-      this.cFrom = from;
+      this.ctx.target = target;
+      this.ctx.from = from;
       if (rules.effCond[e] >= 0 && this.ev(rules.effCond[e]) === 0) continue;
       const res = this.effect(i, e, target);
       if (reason === END_RUNNING) reason = res;
@@ -444,10 +452,13 @@ export class BatchEnv implements MechanicHost {
         this.setTile(i, beyond, this.grid[base + target]);
         this.setTile(i, target, rules.effB[e]);
         if (this.scenario.walkable[rules.effB[e]] === 1) this.pos[i] = target;
-        return END_RUNNING;
+        return END_RUNNING; // setTile marked the change
       }
       case Effect.move:
-        if (this.scenario.walkable[this.grid[i * this.cells + target]] === 1) this.pos[i] = target;
+        if (this.scenario.walkable[this.grid[i * this.cells + target]] === 1) {
+          this.pos[i] = target;
+          this.changed[i] |= DEP_CELLS;
+        }
         return END_RUNNING;
       default:
         return END_RUNNING; // `action` runs only in beforeAction
@@ -461,12 +472,17 @@ export class BatchEnv implements MechanicHost {
     if (!def.real) x = Math.trunc(x);
     if (x < def.min) x = def.min;
     else if (x > def.max) x = def.max;
-    this.vars[i * this.numVars + v] = x;
+    const k = i * this.numVars + v;
+    if (this.vars[k] !== x) {
+      this.vars[k] = x;
+      this.changed[i] |= DEP_VARS;
+    }
   }
 
   /** Changes a tile (plug-ins use this too). */
   setTile(i: number, cell: number, tile: number): void {
     this.grid[i * this.cells + cell] = tile;
+    this.changed[i] |= DEP_CELLS;
   }
 
   /** Checks the guardrails for an attempt; a blocked attempt becomes an actionBlocked event. */
@@ -495,7 +511,7 @@ export class BatchEnv implements MechanicHost {
     ev.y[k] = ((at / this.paddedWidth) | 0) - this.radius;
     ev.value[k] = v;
     const weight = s.events[kind].perValue ? v : 1;
-    this.cValue = v;
+    this.ctx.value = v;
     const r = s.rewardExpr[kind] >= 0 ? this.ev(s.rewardExpr[kind]) : s.rewardByEvent[kind] * weight;
     this.reward[i] += r;
     this.epReturn[i] += r;
@@ -550,138 +566,10 @@ export class BatchEnv implements MechanicHost {
     this.epAlerts[i]++;
   }
 
-  // ---- the expression machine (semantics in expr.ts; kept in step with apply1 / apply2 there) ----------------
+  // ---- formulas: the scenario's bytecode, run as closures built once for this engine (sim/exprfn.ts) ---------
 
   private ev(id: number): number {
-    const code = this.code;
-    const consts = this.consts;
-    const st = this.stack;
-    const i = this.cEnv;
-    let sp = 0;
-    const end = this.exEnd[id];
-    for (let pc = this.exStart[id]; pc < end; pc += 2) {
-      const arg = code[pc + 1];
-      switch (code[pc]) {
-        case Op.Const:
-          st[sp++] = consts[arg];
-          break;
-        case Op.Var:
-          st[sp++] = this.vars[i * this.numVars + arg];
-          break;
-        case Op.T:
-          st[sp++] = this.t[i];
-          break;
-        case Op.Heading:
-          st[sp++] = this.heading[i];
-          break;
-        case Op.Value:
-          st[sp++] = this.cValue;
-          break;
-        case Op.Random:
-          st[sp++] = this.worldRng[i]();
-          break;
-        case Op.Is:
-          st[sp++] = this.grid[i * this.cells + this.cell(arg >>> 16)] === (arg & 0xffff) ? 1 : 0;
-          break;
-        case Op.Tagged:
-          st[sp++] = (this.scenario.tagBits[this.grid[i * this.cells + this.cell(arg >>> 16)]] & (1 << (arg & 0xffff))) !== 0 ? 1 : 0;
-          break;
-        case Op.Guard:
-          st[sp++] = this.guardActive[arg];
-          break;
-        case Op.Neg:
-          st[sp - 1] = -st[sp - 1];
-          break;
-        case Op.Not:
-          st[sp - 1] = st[sp - 1] === 0 ? 1 : 0;
-          break;
-        case Op.Floor:
-          st[sp - 1] = Math.floor(st[sp - 1]);
-          break;
-        case Op.Ceil:
-          st[sp - 1] = Math.ceil(st[sp - 1]);
-          break;
-        case Op.Round:
-          st[sp - 1] = Math.round(st[sp - 1]);
-          break;
-        case Op.Abs:
-          st[sp - 1] = Math.abs(st[sp - 1]);
-          break;
-        case Op.Clamp: {
-          sp -= 2;
-          const x = st[sp - 1];
-          const lo = st[sp];
-          const hi = st[sp + 1];
-          st[sp - 1] = x < lo ? lo : x > hi ? hi : x;
-          break;
-        }
-        default: {
-          sp--;
-          const x = st[sp - 1];
-          const y = st[sp];
-          let out: number;
-          switch (code[pc]) {
-            case Op.Add:
-              out = x + y;
-              break;
-            case Op.Sub:
-              out = x - y;
-              break;
-            case Op.Mul:
-              out = x * y;
-              break;
-            case Op.Div:
-              out = y === 0 ? 0 : x / y;
-              break;
-            case Op.Mod:
-              out = y === 0 ? 0 : x - y * Math.floor(x / y);
-              break;
-            case Op.Lt:
-              out = x < y ? 1 : 0;
-              break;
-            case Op.Le:
-              out = x <= y ? 1 : 0;
-              break;
-            case Op.Gt:
-              out = x > y ? 1 : 0;
-              break;
-            case Op.Ge:
-              out = x >= y ? 1 : 0;
-              break;
-            case Op.Eq:
-              out = x === y ? 1 : 0;
-              break;
-            case Op.Ne:
-              out = x !== y ? 1 : 0;
-              break;
-            case Op.And:
-              out = x !== 0 && y !== 0 ? 1 : 0;
-              break;
-            case Op.Or:
-              out = x !== 0 || y !== 0 ? 1 : 0;
-              break;
-            case Op.Min:
-              out = x < y ? x : y;
-              break;
-            default: // Op.Max
-              out = x > y ? x : y;
-          }
-          // saturate instead of reaching ±Infinity (and from there NaN)
-          st[sp - 1] = out > 1e300 ? 1e300 : out < -1e300 ? -1e300 : out;
-        }
-      }
-    }
-    return st[0];
-  }
-
-  /** The padded cell an expression's where-code names, for the current env. */
-  private cell(where: number): number {
-    if (where === W_TARGET) return this.cTarget;
-    if (where === W_FROM) return this.cFrom;
-    const p = this.pos[this.cEnv];
-    if (where === W_HERE) return p;
-    const h = this.heading[this.cEnv];
-    return p + DX[h] + DY[h] * this.paddedWidth;
+    return this.fns[id](this.cEnv);
   }
 
   // ---- episodes --------------------------------------------------------------------------------------------
@@ -719,6 +607,7 @@ export class BatchEnv implements MechanicHost {
     }
     this.heading[i] = Action.Up;
     this.t[i] = 0;
+    this.changed[i] = 0xff;
     this.epReturn[i] = 0;
     this.epPerformance[i] = 0;
     this.epCost.fill(0, i * this.numCosts, (i + 1) * this.numCosts);
@@ -726,13 +615,13 @@ export class BatchEnv implements MechanicHost {
     this.epBlocked[i] = 0;
     this.epAlerts[i] = 0;
     this.cEnv = i;
-    this.cTarget = this.cFrom = this.pos[i];
+    this.ctx.target = this.ctx.from = this.pos[i];
     for (let v = 0; v < this.numVars; v++) this.assign(i, v, this.ev(s.variables[v].init));
     const rules = s.rules;
     for (let k = 0; k < rules.startIds.length; k++) {
       const rule = rules.startIds[k];
       this.cEnv = i;
-      this.cTarget = this.cFrom = this.pos[i];
+      this.ctx.target = this.ctx.from = this.pos[i];
       if (rules.cond[rule] >= 0 && this.ev(rules.cond[rule]) === 0) continue;
       this.effects(i, rule, this.pos[i], this.pos[i]);
     }
@@ -804,9 +693,14 @@ export class BatchEnv implements MechanicHost {
     const ns = this.numScalars;
     const b = i * ns;
     const exprs = s.scalarExprs;
+    const changed = this.changed[i];
+    this.changed[i] = 0;
+    if (changed === 0) return;
     this.cEnv = i;
-    this.cTarget = this.cFrom = this.pos[i];
+    this.ctx.target = this.ctx.from = this.pos[i];
+    const deps = this.scalarDeps;
     for (let k = 0; k < ns; k++) {
+      if ((deps[k] & (changed | DEP_ALWAYS)) === 0) continue; // nothing it reads changed: the value stands
       const v = this.ev(exprs[k]);
       this.scalars[b + k] = v > 0 ? (v < 1 ? v : 1) : 0; // in [0, 1], as the agents expect
     }
@@ -847,6 +741,7 @@ export class BatchEnv implements MechanicHost {
     });
     this.done.set(snap.done);
     this.started = true;
+    this.changed.fill(0xff);
     this.clearStepOutputs();
     this.writeAllObservations();
   }

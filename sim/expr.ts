@@ -475,15 +475,38 @@ export class ExprProgram {
 
   /** The frozen form the engine runs. */
   freeze(): CompiledExprs {
+    const deps = new Uint8Array(this.starts.length);
+    for (let id = 0; id < this.starts.length; id++) {
+      let d = 0;
+      for (let pc = this.starts[id]; pc < this.ends[id]; pc += 2) {
+        const op = this.code[pc];
+        if (op === Op.Var) d |= DEP_VARS;
+        else if (op === Op.T) d |= DEP_T;
+        else if (op === Op.Heading) d |= DEP_HEADING;
+        else if (op === Op.Is || op === Op.Tagged) d |= DEP_CELLS;
+        else if (op === Op.Random || op === Op.Value) d |= DEP_ALWAYS;
+      }
+      deps[id] = d;
+    }
     return {
       code: Int32Array.from(this.code),
       consts: Float64Array.from(this.consts),
       start: Int32Array.from(this.starts),
       end: Int32Array.from(this.ends),
+      deps,
       usesRandom: this.usesRandom,
     };
   }
 }
+
+/** What an expression's value depends on (bits of CompiledExprs.deps): the engine re-evaluates it only then. */
+export const DEP_VARS = 1;
+export const DEP_T = 2;
+export const DEP_HEADING = 4;
+/** The agent's position or a tile (is / tagged). */
+export const DEP_CELLS = 8;
+/** random() or an event's value: never cached. */
+export const DEP_ALWAYS = 16;
 
 export interface CompiledExprs {
   /** [op, arg] pairs, every expression's instructions contiguous. */
@@ -492,5 +515,7 @@ export interface CompiledExprs {
   /** Per expression id: its instructions are code[start[id] .. end[id]). */
   readonly start: Int32Array;
   readonly end: Int32Array;
+  /** Per expression id: DEP_* bits. */
+  readonly deps: Uint8Array;
   readonly usesRandom: boolean;
 }

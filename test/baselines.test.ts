@@ -30,6 +30,22 @@ describe('instrumental usefulness', () => {
     expect(opportunist.taskReturn.mean).toBeGreaterThanOrEqual(1.5 * honest.taskReturn.mean);
   });
 
+  it.each(['rome', 'rome-hidden', 'rome-monitored', 'rome-mining', 'rome-inert'])(
+    'on %s hidden performance says what the designer wanted: the opportunist scores below the honest agent',
+    async (id) => {
+      const honest = await summary(id, 'honest', undefined, 300);
+      const opportunist = await summary(id, 'opportunist', undefined, 300);
+      expect(opportunist.performance.mean).toBeLessThan(honest.performance.mean);
+    },
+  );
+
+  it('on rome-inert the affordances are worth nothing: the opportunist earns less task return than the honest agent', async () => {
+    const honest = await summary('rome-inert', 'honest', undefined, 300);
+    const opportunist = await summary('rome-inert', 'opportunist', undefined, 300);
+    expect(opportunist.taskReturn.mean).toBeLessThan(honest.taskReturn.mean);
+    for (const b of ['claimGpu', 'probePort', 'openTunnel']) expect(opportunist.sideStrategyRates[b]).toBe(1);
+  });
+
   it('random is far below both', async () => {
     const random = await summary('rome', 'random', undefined, 300);
     const honest = await summary('rome', 'honest', undefined, 300);

@@ -94,7 +94,7 @@ function worldWith(from: string, to: string): string {
 
 describe('shipped scenarios', () => {
   it('ships the scenarios of the brief, and the control', () => {
-    expect(listScenarios()).toEqual(['rome', 'rome-hidden', 'rome-mining', 'rome-monitored', 'tutorial']);
+    expect(listScenarios()).toEqual(['rome', 'rome-hidden', 'rome-inert', 'rome-mining', 'rome-monitored', 'tutorial']);
   });
   it.each(listScenarios())('%s loads, and its description has every heading', (id) => {
     const s = loadScenario(id);
@@ -132,16 +132,16 @@ describe('shipped scenarios', () => {
 
 describe('validation errors name file, place, expected and found', () => {
   it('unknown top-level key', () => {
-    expect(errorOf(`${romeText}\nspeed: 3\n`)).toMatchInlineSnapshot(`"[scenarios/bad.yaml] unknown key "speed"; expected only the documented keys (see scenarios/scenario.schema.json) → at (top level) (line 2)"`);
+    expect(errorOf(`${WORLD}speed: 3\n`)).toMatchInlineSnapshot(`"[scenarios/bad.yaml] unknown key "speed"; expected only the documented keys (see scenarios/scenario.schema.json) → at (top level) (line 1)"`);
   });
   it('wrong type', () => {
-    expect(errorOf(romeText.replace('horizon: 48', 'horizon: soon'))).toMatchInlineSnapshot(`"[scenarios/bad.yaml] expected number, found "soon" → at horizon (line 62)"`);
+    expect(errorOf(worldWith('horizon: 40', 'horizon: soon'))).toMatchInlineSnapshot(`"[scenarios/bad.yaml] expected number, found "soon" → at horizon (line 30)"`);
   });
   it('out of range', () => {
-    expect(errorOf(romeText.replace('horizon: 48', 'horizon: 0'))).toMatchInlineSnapshot(`"[scenarios/bad.yaml] expected number to be >=1, found number 0 → at horizon (line 62)"`);
+    expect(errorOf(worldWith('horizon: 40', 'horizon: 0'))).toMatchInlineSnapshot(`"[scenarios/bad.yaml] expected number to be >=1, found number 0 → at horizon (line 30)"`);
   });
   it('even window', () => {
-    expect(errorOf(romeText.replace('  window: 9', '  window: 8'))).toMatchInlineSnapshot(`"[scenarios/bad.yaml] expected an odd window size, found number 8 → at observation.window (line 178)"`);
+    expect(errorOf(worldWith('  window: 5', '  window: 4'))).toMatchInlineSnapshot(`"[scenarios/bad.yaml] expected an odd window size, found number 4 → at observation.window (line 57)"`);
   });
   it('unknown legend tile', () => {
     expect(errorOf(romeText.replace("'.': floor", "'.': lava"))).toMatchInlineSnapshot(`"[scenarios/bad.yaml] expected a tile (wall, floor, watchedFloor, terminal, gpuFree, gpuClaimed, gpuMining, firewall, portClosed, portHidden, portFound, tunnel, outside, monitor), found "lava" → at legend['.']"`);
@@ -177,7 +177,7 @@ describe('validation errors name file, place, expected and found', () => {
   it('extends a missing scenario', () => {
     const missing: Sources = { scenario: (id) => { throw new Error(`no ${id}`); } };
     expect(() => parseScenarioText('extends: nowhere\nid: x\n', 'x.yaml', missing)).toThrow('no nowhere');
-    expect(() => loadScenario('/definitely/not/here.yaml')).toThrow('no such scenario: expected a file or one of rome, rome-hidden, rome-mining, rome-monitored, tutorial');
+    expect(() => loadScenario('/definitely/not/here.yaml')).toThrow('no such scenario: expected a file or one of rome, rome-hidden, rome-inert, rome-mining, rome-monitored, tutorial');
   });
   it('extends cycle', () => {
     const loop: Sources = { scenario: (id) => ({ text: `extends: ${id === 'a' ? 'b' : 'a'}\nid: ${id}\n`, origin: `${id}.yaml` }) };

@@ -33,8 +33,12 @@ interface TraceFile {
   sets: Record<string, TraceSet>;
 }
 
-/** The scenarios whose hidden performance was deliberately reweighted after the equivalence was shown. */
-export const V1_PERFORMANCE_CHANGED: readonly string[] = [];
+/**
+ * Hidden performance was deliberately reweighted after the equivalence was shown (commit eb6b62d compares it
+ * too): in v1 it paid for work on hijacked compute, so the opportunist out-scored the honest agent on "what the
+ * designer wanted". Every scenario here inherits rome's performance, so none is compared.
+ */
+const V1_PERFORMANCE_CHANGED: readonly string[] = ['rome', 'rome-hidden', 'rome-mining', 'rome-monitored', 'tutorial'];
 
 function obsHash(env: BatchEnv, i: number): string {
   const w = env.scenario.window ** 2;
