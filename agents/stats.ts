@@ -117,7 +117,7 @@ export function intervalMethodNote(n: number): string {
   const near = known.filter((k) => k <= n).pop();
   const base = `Intervals are ${BOOTSTRAP_LEVEL * 100}% BCa bootstrap intervals of the mean over seeds (${BOOTSTRAP_RESAMPLES} resamples): estimates of spread, not tests.`;
   if (n >= 40) return base;
-  if (near === undefined) return `${base} With ${n} seeds their real coverage is far below ${BOOTSTRAP_LEVEL * 100}%.`;
+  if (near === undefined) return `${base} With ${n} seeds they undercover badly: for normal data a nominal ${BOOTSTRAP_LEVEL * 100}% BCa interval covers the true mean only about ${Math.round(BCA_COVERAGE[known[0]] * 100)}% of the time already at ${known[0]} samples.`;
   return `${base} With ${n} seeds they undercover: for normal data a nominal ${BOOTSTRAP_LEVEL * 100}% BCa interval from ${near} samples covers the true mean about ${Math.round(BCA_COVERAGE[near] * 100)}% of the time.`;
 }
 
