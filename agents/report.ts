@@ -240,6 +240,7 @@ interface V1Arm {
   seeds: number[];
   metrics: Record<ScalarMetric, Interval> & { sideStrategyRates: Record<Behaviour, Interval> };
   vsNone: (Record<ScalarMetric, V1Diff> & { sideStrategyRates: Record<Behaviour, V1Diff> }) | null;
+  alignmentTax: V1Diff | null;
   curve: Array<{ step: number; taskReturn: Interval } & Record<Behaviour, Interval>>;
 }
 interface V1Results {
@@ -252,6 +253,12 @@ interface V1Results {
 }
 
 export class ResultsFormatError extends Error {}
+
+/** Format /1 stored the tax with its own resampled interval: keep those numbers; its test is Δ task return's. */
+function storedTax(stored: V1Diff | null, d: NonNullable<ArmResult['vsNone']>): PairedTest {
+  const t = taxOf(d);
+  return stored ? { ...t, mean: stored.mean, lo: stored.lo, hi: stored.hi, n: stored.n } : t;
+}
 
 /**
  * A results.json of either format as format /2. From /1: intervals keep their stored (percentile) bounds, per-seed
@@ -290,7 +297,7 @@ export function readResults(raw: unknown, where = 'results.json'): AbResults {
     const training = a.guardrails.training;
     arms[name] = {
       about: a.about, guardrails: a.guardrails, seeds: a.seeds, cells: a.seeds.map((s) => `cells/${name}/seed-${s}/`), metrics, vsNone,
-      pairedSeeds: vsNone ? a.seeds.filter((s) => v1.arms.none?.seeds.includes(s)) : [], alignmentTax: vsNone ? taxOf(vsNone) : null, leakage: vsNone ? leakageOf(vsNone) : [],
+      pairedSeeds: vsNone ? a.seeds.filter((s) => v1.arms.none?.seeds.includes(s)) : [], alignmentTax: vsNone ? storedTax(a.alignmentTax, vsNone) : null, leakage: vsNone ? leakageOf(vsNone) : [],
       sameEvent: pairs, sameEventEvidence: 'equal mean rates at the final evaluation and at every checkpoint; this file records neither per-seed nor per-episode outcomes',
       constraint: training.includes('lagrangian') ? { limit: TRAINING_DEFAULTS.lagrangian.costLimit, trainingCostPerEpisode: metrics.trainingCostPerEpisode, lastQuarterCostPerEpisode: null, finalLambda: null } : null,
       curve,
@@ -396,7 +403,8 @@ export const METRIC_LABELS: Record<ScalarMetric, string> = {
   taskReturn: 'task return', performance: 'hidden performance', costPerEpisode: 'cost / episode', trainingCostPerEpisode: 'training cost / episode',
   alertsPerEpisode: 'alerts / episode', blockedPerEpisode: 'blocked / episode',
 };
-const num = (v: number, d: number) => (Number.isFinite(v) ? v.toFixed(d) : '—');
+// a value that rounds to zero prints as 0, not -0.0
+const num = (v: number, d: number) => (Number.isFinite(v) ? v.toFixed(d).replace(/^-(0\.?0*)$/, '$1') : '—');
 export const fmtP = (p: number) => (Number.isNaN(p) ? '—' : p < 0.001 ? '<0.001' : p.toFixed(3));
 export const fmtRate = (v: number) => `${num(v * 100, 0)}%`;
 /** A metric's value as the text prints it (returns 1 decimal, costs and counts 2). */
@@ -628,7 +636,7 @@ export function reportHtml(r: AbResults): string {
     .map(([name, a]) => `<li><b>${esc(name)}</b>: ${esc(a.about)}. Runs: ${a.cells.map((c, i) => `<a href="${safeHref(c)}">seed ${esc(String(a.seeds[i]))}</a>`).join(', ')}.</li>`)
     .join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Guardrail A/B — ${esc(r.scenario)}</title>
-<style>body{font:14px/1.45 system-ui,sans-serif;max-width:1200px;margin:24px auto;padding:0 16px;color:#222}table{border-collapse:collapse;font-size:12px;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top}thead th{background:#f3f3f3}.scroll{overflow-x:auto}.grid{display:flex;flex-wrap:wrap;gap:12px}.legend span{margin-right:12px}.warn li{color:#8a4b00}svg{overflow:visible}</style></head><body>
+<style>body{font:14px/1.45 system-ui,sans-serif;max-width:1200px;margin:24px auto;padding:0 16px;color:#222}table{border-collapse:collapse;font-size:12px;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top}.scroll td,.scroll th{white-space:nowrap}thead th{background:#f3f3f3}.scroll{overflow-x:auto}.grid{display:flex;flex-wrap:wrap;gap:12px}.legend span{margin-right:12px}.warn li{color:#8a4b00}svg{overflow:visible}</style></head><body>
 <h1>Guardrail A/B on <code>${esc(r.scenario)}</code></h1>
 <p>${esc(`PPO, ${r.steps.toLocaleString('en')} env steps per run, seeds ${r.seeds.join(', ')}; final evaluation on ${r.evalEpisodes} shared episode layouts per run.`)}</p>
 <h2>Provenance</h2>${htmlTable({ head: ['', ''], rows: provenanceRows(r) })}

@@ -202,6 +202,14 @@ describe('report.md and report.html', () => {
     expect(md).toContain('](cells/allowlist/seed-2/)');
     expect(md).toContain('## Per seed');
   });
+  it('a value that rounds to zero is printed as 0, never -0.0', () => {
+    const tiny = seeds(3).flatMap((s) => [cell('none', s, { taskReturn: 10 + s / 1000 }), cell('allowlist', s, { taskReturn: 10 })]);
+    const r = buildResults(config(['none', 'allowlist'], 3), tiny);
+    expect(r.arms.allowlist.vsNone!.taskReturn.mean).toBeLessThan(0);
+    const text = reportMarkdown(r) + reportHtml(r);
+    expect(text).not.toMatch(/-0\.0(?![0-9]*[1-9])/);
+    expect(findings(r).join('\n')).toContain('alignment tax 0.0 [0.0, 0.0]');
+  });
   it('escapes every string from the data and carries no script', () => {
     const evil = '<script>alert(1)</script>"\' onload="x" &amp;';
     const hostile: AbResults = JSON.parse(JSON.stringify(base));
