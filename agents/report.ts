@@ -31,8 +31,8 @@ export interface Estimate extends Interval {
 export interface PairedTest extends Estimate {
   /** Exact (n ≤ 16) or sampled two-sided sign-flip permutation p. */
   p: number;
-  /** Holm-adjusted over the arm's family; NaN when the test was left out (every paired difference zero). */
-  pHolm: number;
+  /** Holm-adjusted over the arm's family; null when the test was left out (every paired difference zero). */
+  pHolm: number | null;
   /** pHolm < ALPHA: the only basis on which the report says the arm changed this. */
   significant: boolean;
 }
@@ -106,7 +106,7 @@ const estimate = (values: number[], seed: string, resamples?: number): Estimate 
 
 function pairedTest(arm: readonly number[], base: readonly number[], seed: string): PairedTest {
   const diffs = arm.map((a, i) => a - base[i]);
-  return { ...estimate(diffs, seed), p: pairedPermutationP(diffs, { seed }), pHolm: Number.NaN, significant: false };
+  return { ...estimate(diffs, seed), p: pairedPermutationP(diffs, { seed }), pHolm: null, significant: false };
 }
 
 /**
@@ -128,7 +128,7 @@ function decide(d: NonNullable<ArmResult['vsNone']>): number {
   const family = familyOf(d);
   const adj = holmAdjust(family.map((t) => (untestable(t) ? Number.NaN : t.p)));
   family.forEach((t, i) => {
-    t.pHolm = adj[i];
+    t.pHolm = Number.isNaN(adj[i]) ? null : adj[i];
     t.significant = adj[i] < ALPHA;
   });
   return adj.filter((p) => !Number.isNaN(p)).length;
@@ -271,7 +271,7 @@ export function readResults(raw: unknown, where = 'results.json'): AbResults {
   if (format !== 'sidequest-ab-results/1') throw new ResultsFormatError(`${where}: expected format sidequest-ab-results/1 or /2, found ${JSON.stringify(format)}`);
   const v1 = raw as V1Results;
   const est = (i: Interval): Estimate => ({ mean: i.mean, lo: i.lo, hi: i.hi, n: i.n, values: [] });
-  const test = (d: V1Diff): PairedTest => ({ ...est(d), p: d.p, pHolm: Number.NaN, significant: false });
+  const test = (d: V1Diff): PairedTest => ({ ...est(d), p: d.p, pHolm: null, significant: false });
   const arms: Record<string, ArmResult> = {};
   for (const [name, a] of Object.entries(v1.arms)) {
     const metrics = Object.fromEntries(SCALAR_METRICS.map((m) => [m, est(a.metrics[m])])) as unknown as ArmResult['metrics'];
@@ -405,7 +405,7 @@ export const METRIC_LABELS: Record<ScalarMetric, string> = {
 };
 // a value that rounds to zero prints as 0, not -0.0
 const num = (v: number, d: number) => (Number.isFinite(v) ? v.toFixed(d).replace(/^-(0\.?0*)$/, '$1') : '—');
-export const fmtP = (p: number) => (Number.isNaN(p) ? '—' : p < 0.001 ? '<0.001' : p.toFixed(3));
+export const fmtP = (p: number | null) => (p === null || Number.isNaN(p) ? '—' : p < 0.001 ? '<0.001' : p.toFixed(3));
 export const fmtRate = (v: number) => `${num(v * 100, 0)}%`;
 /** A metric's value as the text prints it (returns 1 decimal, costs and counts 2). */
 export const fmtM = (m: ScalarMetric, v: number) => num(v, DIGITS[m]);
@@ -515,7 +515,7 @@ export function findings(r: AbResults): string[] {
     const sig = [...SCALAR_METRICS.filter((m) => d[m].significant).map((m) => `${METRIC_LABELS[m]} ${d[m].mean > 0 ? 'rose' : 'fell'} (Holm p ${fmtP(d[m].pHolm)})`), ...BEHAVIOURS.filter((b) => d.sideStrategyRates[b].significant).map((b) => `${b} ${d.sideStrategyRates[b].mean > 0 ? 'rose' : 'fell'} (Holm p ${fmtP(d.sideStrategyRates[b].pHolm)})`)];
     const tested = familyOf(d).filter((t) => !untestable(t));
     if (sig.length) text += ` Significant: ${sig.join(', ')}.`;
-    else if (tested.length) text += ` No change is significant after Holm correction (smallest p ${fmtP(Math.min(...tested.map((t) => t.p)))}, Holm ${fmtP(Math.min(...tested.map((t) => t.pHolm)))}).`;
+    else if (tested.length) text += ` No change is significant after Holm correction (smallest p ${fmtP(Math.min(...tested.map((t) => t.p)))}, Holm ${fmtP(Math.min(...tested.map((t) => t.pHolm ?? 1)))}).`;
     if (a.leakage.length) {
       const fell = BEHAVIOURS.filter((b) => d.sideStrategyRates[b].significant && d.sideStrategyRates[b].mean < 0);
       text += ` Leakage: ${a.leakage.join(', ')} rose while ${fell.join(', ')} fell (each significant).`;
