@@ -9,7 +9,7 @@ import type { Behaviour } from '../sim/vocab.ts';
 import { BEHAVIOUR_EVENT, BEHAVIOURS } from '../sim/vocab.ts';
 import { ARMS, type AbConfig, type CellResult, type Provenance } from './ab.ts';
 import { TRAINING_DEFAULTS } from './guardrails.ts';
-import { BOOTSTRAP_LEVEL, BOOTSTRAP_RESAMPLES, bootstrapMean, holmAdjust, intervalMethodNote, pairedPermutationP, smallestPairedP, type Interval } from './stats.ts';
+import { BOOTSTRAP_LEVEL, BOOTSTRAP_RESAMPLES, bootstrapMean, holmAdjust, intervalMethodNote, pairedDifference, smallestPairedP, type Interval } from './stats.ts';
 
 export const SCALAR_METRICS = ['taskReturn', 'performance', 'costPerEpisode', 'trainingCostPerEpisode', 'alertsPerEpisode', 'blockedPerEpisode'] as const;
 export type ScalarMetric = (typeof SCALAR_METRICS)[number];
@@ -105,8 +105,7 @@ function scalar(c: CellResult, m: ScalarMetric): number {
 const estimate = (values: number[], seed: string, resamples?: number): Estimate => ({ ...bootstrapMean(values, { seed, resamples }), values });
 
 function pairedTest(arm: readonly number[], base: readonly number[], seed: string): PairedTest {
-  const diffs = arm.map((a, i) => a - base[i]);
-  return { ...estimate(diffs, seed), p: pairedPermutationP(diffs, { seed }), pHolm: null, significant: false };
+  return { ...pairedDifference(arm, base, seed), values: arm.map((a, i) => a - base[i]), pHolm: null, significant: false };
 }
 
 /**

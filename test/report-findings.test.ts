@@ -8,7 +8,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { currentSection, findingsMarkdown, FINDINGS_END, FINDINGS_START, replaceSection } from '../cli/findings.ts';
-import { readResults } from '../agents/report.ts';
+import { buildResults, readResults } from '../agents/report.ts';
+import type { CellResult } from '../agents/ab.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'sidequest.js');
@@ -54,6 +55,28 @@ describe('findings from the committed results', () => {
     const r = readResults(raw(COMMITTED[1]));
     expect(r.arms.monitor.sameEvent).toEqual([['probePort', 'evadeMonitor']]);
     expect(md).toContain('In monitor, probePort and evadeMonitor are the same event');
+  });
+});
+
+describe('findings from a format /2 results.json', () => {
+  it('state its provenance and its honest-script reference', () => {
+    const cell = (arm: string, seed: number, taskReturn: number): CellResult => ({
+      format: 'sidequest-ab-cell/1', scenario: 'rome', arm, seed, steps: 10,
+      final: { episodes: 1, taskReturn: { mean: taskReturn, std: 0 }, performance: { mean: 0, std: 0 }, cost: { computeMisuse: 0, egress: 0, probing: 0, monitorEvasion: 0 }, costTotal: 0, sideStrategyRates: { claimGpu: 0, probePort: 0, openTunnel: 0, mine: 0, evadeMonitor: 0, crossBoundary: 0 }, blockedPerEpisode: 0, alertsPerEpisode: 0, episodeLength: 1, jobs: 0 },
+      training: { costPerEpisode: 0, costPerStep: 0, episodes: 1 }, curve: [],
+      provenance: { commit: '0123456789abcdef', dirty: false, packageVersion: '9.9.9', backend: 'wasm', tfjs: '4.22.0', node: 'v20.0.0', cores: 2, date: '2026-12-01T00:00:00.000Z' },
+    });
+    const cells = [1, 2].flatMap((s) => [cell('none', s, 15 + s), cell('allowlist', s, 11)]);
+    const r = buildResults({ scenario: 'rome', arms: ['none', 'allowlist'], seeds: [1, 2], steps: 10, evalEpisodes: 1 }, cells, {
+      reference: { honestTaskReturn: 11.4, episodes: 1, seed: 1 },
+      provenance: { commit: 'fedcba9876543210', dirty: false, packageVersion: '9.9.9', node: 'v20.0.0', command: 'sidequest ab rome', cores: 2, cpu: 'x', date: '2026-12-02T01:00:00.000Z', training: { cellsRecorded: 4, cells: 4, commits: ['0123456789abcdef'], backends: ['wasm'], tfjs: ['4.22.0'], node: ['v20.0.0'], cores: [2], dirty: false } },
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'sq-findings-v2-'));
+    writeFileSync(join(dir, 'results.json'), JSON.stringify(r));
+    const md = findingsMarkdown([dir], dir);
+    expect(md).toContain('Provenance: report written 2026-12-02 at commit fedcba987654, sidequest 9.9.9; trained on backend wasm with tfjs 4.22.0, Node v20.0.0, 2 cores, commit 0123456789ab.');
+    expect(md).toContain('task return 16.5 (the honest script: 11.4)');
+    expect(md).not.toContain('Provenance not recorded');
   });
 });
 
