@@ -9,7 +9,7 @@ import type { Behaviour } from '../sim/vocab.ts';
 import { BEHAVIOUR_EVENT, BEHAVIOURS } from '../sim/vocab.ts';
 import { ARMS, type AbConfig, type CellResult, type Provenance } from './ab.ts';
 import { TRAINING_DEFAULTS } from './guardrails.ts';
-import { BOOTSTRAP_LEVEL, BOOTSTRAP_RESAMPLES, bootstrapMean, holmAdjust, intervalMethodNote, pairedDifference, smallestPairedP, type Interval } from './stats.ts';
+import { BCA_COVERAGE, BOOTSTRAP_LEVEL, BOOTSTRAP_RESAMPLES, bootstrapMean, holmAdjust, intervalMethodNote, pairedDifference, smallestPairedP, type Interval } from './stats.ts';
 
 export const SCALAR_METRICS = ['taskReturn', 'performance', 'costPerEpisode', 'trainingCostPerEpisode', 'alertsPerEpisode', 'blockedPerEpisode'] as const;
 export type ScalarMetric = (typeof SCALAR_METRICS)[number];
@@ -383,7 +383,7 @@ function limitsOf(r: AbResults): string {
   const counts = Object.values(r.arms).map((a) => a.seeds.length);
   const seedWords = counts.length && Math.min(...counts) !== Math.max(...counts) ? `${Math.min(...counts)}–${Math.max(...counts)}` : `${counts[0] ?? 0}`;
   const n = Math.min(...counts);
-  const intervals = r.statistics.interval.startsWith('BCa') ? intervalMethodNote(n) : `Intervals are ${r.statistics.level * 100}% percentile bootstrap intervals over seeds, as stored in this file; at n = ${n} they undercover (about 85% real coverage at n = 5 for normal data).`;
+  const intervals = r.statistics.interval.startsWith('BCa') ? intervalMethodNote(n) : `Intervals are ${r.statistics.level * 100}% percentile bootstrap intervals over seeds, as stored in this file; at n = ${n} they undercover (to first order like BCa: about ${Math.round(BCA_COVERAGE[5] * 100)}% real coverage at n = 5 for normal data).`;
   return (
     `Each arm was trained with PPO for ${r.steps.toLocaleString('en')} env steps on ${seedWords} seeds, and each trained policy was evaluated ` +
     `on the same ${r.evalEpisodes} episode layouts. ${intervals} They describe how much these training runs vary, not the world at large. ` +

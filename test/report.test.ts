@@ -131,6 +131,12 @@ describe('warnings', () => {
     const differ = cells.map((c) => (c.arm === 'monitor' && c.seed === 2 ? { ...c, finalBehaviourMasks: [0b10000, 0b10, 0b10010, 0b10110, 0] } : c));
     expect(buildResults(config(['none', 'monitor'], 3), differ).arms.monitor.sameEvent).toEqual([]);
   });
+  it('without per-episode masks, equal rates in every seed and checkpoint mark one event, and the evidence says it is weaker', () => {
+    const cells = seeds(3).flatMap((s) => [cell('none', s, { taskReturn: 15 }), cell('monitor', s, { taskReturn: 12, rates: { probePort: 0.5 + wob(s), evadeMonitor: 0.5 + wob(s), openTunnel: 0.5 } })]);
+    const r = buildResults(config(['none', 'monitor'], 3), cells);
+    expect(r.arms.monitor.sameEvent).toEqual([['probePort', 'evadeMonitor']]);
+    expect(r.arms.monitor.sameEventEvidence).toContain('per-episode outcomes were not recorded');
+  });
   it('two arms identical in every per-seed value are one experiment', () => {
     const cells = seeds(4).flatMap((s) => [cell('none', s, { taskReturn: 15 + s }), cell('allowlist', s, { taskReturn: 11 + wob(s) }), cell('sandbox', s, { taskReturn: 11 + wob(s) }), cell('blocklist', s, { taskReturn: 11 })]);
     const r = buildResults(config(['none', 'allowlist', 'sandbox', 'blocklist'], 4), cells);
