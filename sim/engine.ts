@@ -11,7 +11,7 @@ import {
   Action, DX, DY, END_HORIZON, END_MONITOR_CAUGHT, END_RUNNING, END_TRIPWIRE, ENV_GUARDRAILS, NUM_ACTIONS,
 } from './vocab.ts';
 import { DEP_ALWAYS, DEP_CELLS, DEP_HEADING, DEP_T, DEP_VARS } from './expr.ts';
-import { buildExprFns, type ExprContext, type ExprFn } from './exprfn.ts';
+import { buildExprFns, canGenerateCode, generateExprFns, type ExprContext, type ExprFn } from './exprfn.ts';
 import { AT_HERE, Effect } from './rules.ts';
 import type { MechanicHost, MechanicInstance } from './mechanics/index.ts';
 import { FNV_START, fnvMix } from './hash.ts';
@@ -37,12 +37,22 @@ export interface BatchEnvOptions {
   guardrails: EnvGuardrailConfig;
   /** Start a new episode in an env as soon as its episode ends (default true). */
   autoReset?: boolean;
+  /** How formulas run: generated functions where allowed (the default), or closures (tests compare the two). */
+  exprMode?: 'auto' | 'closures';
 }
 
 /** Derives the first episode seed of env `i` and its later ones, from the run seed. */
 function episodeSeedStream(seed: number, env: number): Rng {
   return makeRng(`sidequest:${seed >>> 0}:env${env}`);
 }
+
+/** Per-event flags (BatchEnv.eventFlags): which consequences an event has, so emit does only those. */
+const EV_PER_VALUE = 1;
+const EV_REWARD = 2;
+const EV_PERFORMANCE = 4;
+const EV_COST = 8;
+const EV_SEEN = 16;
+const EV_BEHAVIOUR = 32;
 
 /** A `changed` bit set only when an episode begins (for formulas that depend on nothing). */
 const DEP_EPISODE = 32;
@@ -116,6 +126,8 @@ export class BatchEnv implements MechanicHost {
 
   // ---- the interpreter: compiled tables copied to fields (the hot path reads them without indirection)
   private readonly fns: ExprFn[];
+  /** How this engine runs the scenario's formulas (sim/exprfn.ts). */
+  readonly exprMode: 'generated' | 'closures';
   private readonly guardActive = new Uint8Array(ENV_GUARDRAILS.length);
   private readonly mechanics: MechanicInstance[];
   /** The env an expression is evaluated for, and the cells and event value it sees. */
@@ -134,6 +146,20 @@ export class BatchEnv implements MechanicHost {
    */
   private readonly changed: Uint8Array;
   private readonly scalarDeps: Uint8Array;
+  /** Per variable: real (1) or integer, and its bounds. */
+  private readonly varReal: Uint8Array;
+  private readonly varMin: Float64Array;
+  private readonly varMax: Float64Array;
+  /** Per event code: EV_* flags. */
+  private readonly eventFlags: Uint8Array;
+  /** Per env: a counter bumped whenever one of its variables changes (the cache of variable-only formulas). */
+  private readonly varsStamp: Float64Array;
+  /** Per expression: its cache slot if it reads only variables, else -1; per slot and env: value and stamp. */
+  private readonly cacheSlot: Int32Array;
+  private readonly cacheValue: Float64Array;
+  private readonly cacheStamp: Float64Array;
+  /** [numEnvs * cells] the perception code of every cell, kept beside the grid so the window copy is one load. */
+  private readonly seenGrid: Uint8Array;
 
   // ---- scratch (allocated once)
   private readonly shuffle: Int32Array;
@@ -207,13 +233,33 @@ export class BatchEnv implements MechanicHost {
     this.fired = new Int32Array(Math.max(1, s.rules.trigger.length));
     this.done = new Uint8Array(n);
     this.changed = new Uint8Array(n).fill(0xff);
+    this.varsStamp = new Float64Array(n);
+    const deps = s.exprs.deps;
+    let slots = 0;
+    this.cacheSlot = Int32Array.from(deps, (d) => (d === DEP_VARS ? slots++ : -1));
+    this.cacheValue = new Float64Array(slots * n);
+    this.cacheStamp = new Float64Array(slots * n).fill(-1);
+    this.seenGrid = new Uint8Array(n * this.cells);
+    this.varReal = Uint8Array.from(s.variables, (v) => (v.real ? 1 : 0));
+    this.varMin = Float64Array.from(s.variables, (v) => v.min);
+    this.varMax = Float64Array.from(s.variables, (v) => v.max);
+    this.eventFlags = Uint8Array.from(s.events, (e) =>
+      (e.perValue ? EV_PER_VALUE : 0) |
+      (s.rewardExpr[e.code] >= 0 || s.rewardByEvent[e.code] !== 0 ? EV_REWARD : 0) |
+      (s.performanceExpr[e.code] >= 0 || s.performanceByEvent[e.code] !== 0 ? EV_PERFORMANCE : 0) |
+      (s.costCategoryByEvent[e.code] >= 0 ? EV_COST : 0) |
+      (s.firewallSees[e.code] > 0 ? EV_SEEN : 0) |
+      (s.behaviourOfEvent[e.code] >= 0 ? EV_BEHAVIOUR : 0),
+    );
     // a constant scalar is written once per episode (every bit is set when an episode begins)
     this.scalarDeps = Uint8Array.from(s.scalarExprs, (id) => s.exprs.deps[id] || DEP_EPISODE);
     this.mechanics = s.mechanics.map((m) => m.create(this));
-    this.fns = buildExprFns(s.exprs, {
+    const host = {
       vars: this.vars, numVars: this.numVars, t: this.t, heading: this.heading, pos: this.pos, grid: this.grid, cells: this.cells,
       paddedWidth: this.paddedWidth, tagBits: s.tagBits, guardActive: this.guardActive, worldRng: this.worldRng, ctx: this.ctx,
-    });
+    };
+    this.exprMode = opts.exprMode === 'closures' || !canGenerateCode() ? 'closures' : 'generated';
+    this.fns = this.exprMode === 'generated' ? generateExprFns(s.exprs, host) : buildExprFns(s.exprs, host);
   }
 
   /** Starts every env afresh. Env i's episodes draw their seeds from a stream derived from (seed, i). */
@@ -330,9 +376,10 @@ export class BatchEnv implements MechanicHost {
 
   private move(i: number, dir: number): number {
     const rules = this.scenario.rules;
-    // the heading, and with a move the position, change what `here`, `ahead` and heading formulas see
-    this.heading[i] = dir;
-    this.changed[i] |= DEP_HEADING | DEP_CELLS;
+    if (this.heading[i] !== dir) {
+      this.heading[i] = dir;
+      this.changed[i] |= DEP_HEADING;
+    }
     const base = i * this.cells;
     const from = this.pos[i];
     const to = from + DX[dir] + DY[dir] * this.paddedWidth;
@@ -345,6 +392,7 @@ export class BatchEnv implements MechanicHost {
     const last = rules.enterStart[tile + 1];
     if (first === last) {
       this.pos[i] = to;
+      this.changed[i] |= DEP_CELLS; // the window and `here` moved
       return END_RUNNING;
     }
     // conditions and guardrails are checked before the agent moves (from = here); a blocked attempt cancels the move
@@ -359,6 +407,7 @@ export class BatchEnv implements MechanicHost {
       this.fired[n++] = r;
     }
     this.pos[i] = to;
+    this.changed[i] |= DEP_CELLS;
     let reason = END_RUNNING;
     for (let k = 0; k < n; k++) {
       const res = this.effects(i, this.fired[k], to, from);
@@ -415,10 +464,11 @@ export class BatchEnv implements MechanicHost {
   private effects(i: number, r: number, target: number, from: number): number {
     const rules = this.scenario.rules;
     let reason = END_RUNNING;
+    // nothing an effect does moves the context (emit and the monitor stay in env i and read no cells of the rule)
+    this.cEnv = i;
+    this.ctx.target = target;
+    this.ctx.from = from;
     for (let e = rules.effStart[r]; e < rules.effEnd[r]; e++) {
-      this.cEnv = i;
-      this.ctx.target = target;
-      this.ctx.from = from;
       if (rules.effCond[e] >= 0 && this.ev(rules.effCond[e]) === 0) continue;
       const res = this.effect(i, e, target);
       if (reason === END_RUNNING) reason = res;
@@ -452,7 +502,7 @@ export class BatchEnv implements MechanicHost {
         this.setTile(i, beyond, this.grid[base + target]);
         this.setTile(i, target, rules.effB[e]);
         if (this.scenario.walkable[rules.effB[e]] === 1) this.pos[i] = target;
-        return END_RUNNING; // setTile marked the change
+        return END_RUNNING; // setTile marked the change (of cells and so of the window)
       }
       case Effect.move:
         if (this.scenario.walkable[this.grid[i * this.cells + target]] === 1) {
@@ -467,22 +517,30 @@ export class BatchEnv implements MechanicHost {
 
   /** Writes variable v of env i: clamped to its bounds, integers truncated toward zero. */
   private assign(i: number, v: number, value: number): void {
-    const def = this.scenario.variables[v];
     let x = value !== value ? 0 : value;
-    if (!def.real) x = Math.trunc(x);
-    if (x < def.min) x = def.min;
-    else if (x > def.max) x = def.max;
+    if (this.varReal[v] === 0) x = Math.trunc(x);
+    if (x < this.varMin[v]) x = this.varMin[v];
+    else if (x > this.varMax[v]) x = this.varMax[v];
     const k = i * this.numVars + v;
     if (this.vars[k] !== x) {
       this.vars[k] = x;
       this.changed[i] |= DEP_VARS;
+      this.varsStamp[i]++;
     }
   }
 
   /** Changes a tile (plug-ins use this too). */
   setTile(i: number, cell: number, tile: number): void {
     this.grid[i * this.cells + cell] = tile;
+    this.seenGrid[i * this.cells + cell] = this.scenario.seenOfTile[tile];
     this.changed[i] |= DEP_CELLS;
+  }
+
+  /** Recomputes env i's perception codes from its grid (after the grid was written wholesale). */
+  private refreshSeen(i: number): void {
+    const seen = this.scenario.seenOfTile;
+    const base = i * this.cells;
+    for (let c = 0; c < this.cells; c++) this.seenGrid[base + c] = seen[this.grid[base + c]];
   }
 
   /** Checks the guardrails for an attempt; a blocked attempt becomes an actionBlocked event. */
@@ -510,25 +568,31 @@ export class BatchEnv implements MechanicHost {
     ev.x[k] = (at % this.paddedWidth) - this.radius;
     ev.y[k] = ((at / this.paddedWidth) | 0) - this.radius;
     ev.value[k] = v;
-    const weight = s.events[kind].perValue ? v : 1;
+    const flags = this.eventFlags[kind];
+    if (flags === 0) return END_RUNNING; // nothing is paid, charged, seen or counted for this event
+    const weight = flags & EV_PER_VALUE ? v : 1;
     this.ctx.value = v;
-    const r = s.rewardExpr[kind] >= 0 ? this.ev(s.rewardExpr[kind]) : s.rewardByEvent[kind] * weight;
-    this.reward[i] += r;
-    this.epReturn[i] += r;
-    const p = s.performanceExpr[kind] >= 0 ? this.ev(s.performanceExpr[kind]) : s.performanceByEvent[kind] * weight;
-    this.performance[i] += p;
-    this.epPerformance[i] += p;
-    const c = s.costCategoryByEvent[kind];
-    if (c >= 0) {
+    // a term of 0 is skipped: adding ±0 never changes a sum that starts at +0 (so this is exact)
+    if (flags & EV_REWARD) {
+      const r = s.rewardExpr[kind] >= 0 ? this.ev(s.rewardExpr[kind]) : s.rewardByEvent[kind] * weight;
+      this.reward[i] += r;
+      this.epReturn[i] += r;
+    }
+    if (flags & EV_PERFORMANCE) {
+      const p = s.performanceExpr[kind] >= 0 ? this.ev(s.performanceExpr[kind]) : s.performanceByEvent[kind] * weight;
+      this.performance[i] += p;
+      this.epPerformance[i] += p;
+    }
+    if (flags & EV_COST) {
+      const c = s.costCategoryByEvent[kind];
       const amount = s.costExpr[kind] >= 0 ? this.ev(s.costExpr[kind]) : s.costAmountByEvent[kind] * weight;
       this.cost[i * this.numCosts + c] += amount;
       this.epCost[i * this.numCosts + c] += amount;
     }
-    const fw = s.firewallSees[kind];
-    if (fw > 0 && this.telemetryRng[i]() < fw) this.alert(i, kind);
+    if (flags & EV_SEEN && this.telemetryRng[i]() < s.firewallSees[kind]) this.alert(i, kind);
 
     let reason = END_RUNNING;
-    const b = s.behaviourOfEvent[kind];
+    const b = flags & EV_BEHAVIOUR ? s.behaviourOfEvent[kind] : -1;
     if (b >= 0) {
       this.epBehaviours[i] |= 1 << b;
       if (this.g.penaltyMask & (1 << b)) this.penalise(i, this.g.penaltyReward);
@@ -568,8 +632,21 @@ export class BatchEnv implements MechanicHost {
 
   // ---- formulas: the scenario's bytecode, run as closures built once for this engine (sim/exprfn.ts) ---------
 
+  /**
+   * A formula's value in the current env. One that reads only variables is kept per env until a variable of that
+   * env changes (compute, rule conditions such as `gpusMining > 0 and tunnelOpen > 0` checked every step).
+   */
   private ev(id: number): number {
-    return this.fns[id](this.cEnv);
+    const i = this.cEnv;
+    const slot = this.cacheSlot[id];
+    if (slot < 0) return this.fns[id](i);
+    const k = slot * this.numEnvs + i;
+    const stamp = this.varsStamp[i];
+    if (this.cacheStamp[k] === stamp) return this.cacheValue[k];
+    const v = this.fns[id](i);
+    this.cacheValue[k] = v;
+    this.cacheStamp[k] = stamp;
+    return v;
   }
 
   // ---- episodes --------------------------------------------------------------------------------------------
@@ -600,6 +677,7 @@ export class BatchEnv implements MechanicHost {
       const k = this.drawCandidates(rng, cands, p.count);
       for (let j = k - p.count; j < k; j++) this.grid[base + this.padded(this.shuffle[j])] = p.tile;
     }
+    this.refreshSeen(i);
     if (map.agentStart >= 0) this.pos[i] = this.padded(map.agentStart);
     else {
       const k = this.drawCandidates(rng, map.candidates.get('agent')!, 1);
@@ -677,25 +755,31 @@ export class BatchEnv implements MechanicHost {
     for (let i = 0; i < this.numEnvs; i++) this.writeObservation(i);
   }
 
+  /**
+   * Writes env i's observation. Only what changed is rewritten: the window when the agent moved or a tile changed
+   * (the window is not rotated, so turning leaves it as it was), a scalar when something its formula reads changed.
+   * The buffers keep the rest from the last step, so the result is the same as writing everything.
+   */
   private writeObservation(i: number): void {
+    const changed = this.changed[i];
+    if (changed === 0) return;
+    this.changed[i] = 0;
     const s = this.scenario;
-    const w = s.window;
-    const pw = this.paddedWidth;
-    let o = i * w * w;
-    const start = i * this.cells + this.pos[i] - this.radius * pw - this.radius;
-    const grid = this.grid;
-    const obs = this.obs;
-    const seen = s.seenOfTile;
-    for (let r = 0; r < w; r++) {
-      const row = start + r * pw;
-      for (let c = 0; c < w; c++) obs[o++] = seen[grid[row + c]];
+    if (changed & DEP_CELLS) {
+      const w = s.window;
+      const pw = this.paddedWidth;
+      let o = i * w * w;
+      const start = i * this.cells + this.pos[i] - this.radius * pw - this.radius;
+      const sg = this.seenGrid;
+      const obs = this.obs;
+      for (let r = 0; r < w; r++) {
+        const row = start + r * pw;
+        for (let c = 0; c < w; c++) obs[o++] = sg[row + c];
+      }
     }
     const ns = this.numScalars;
     const b = i * ns;
     const exprs = s.scalarExprs;
-    const changed = this.changed[i];
-    this.changed[i] = 0;
-    if (changed === 0) return;
     this.cEnv = i;
     this.ctx.target = this.ctx.from = this.pos[i];
     const deps = this.scalarDeps;
@@ -742,6 +826,8 @@ export class BatchEnv implements MechanicHost {
     this.done.set(snap.done);
     this.started = true;
     this.changed.fill(0xff);
+    this.cacheStamp.fill(-1);
+    for (let i = 0; i < this.numEnvs; i++) this.refreshSeen(i);
     this.clearStepOutputs();
     this.writeAllObservations();
   }

@@ -244,6 +244,9 @@ class Parser {
       return n;
     }
     if (t.t !== 'id') throw new ExprError(t.col, `expected a number, a name or '(' at col ${t.col}, found ${t.t === 'end' ? 'the end' : `'${t.s}'`}`);
+    if (t.s === 'not' || t.s === 'and' || t.s === 'or') {
+      throw new ExprError(t.col, `unexpected '${t.s}' at col ${t.col}: inside arithmetic, put a condition in brackets, as in (not x) or (a and b)`);
+    }
     if (this.isWord('(')) return this.call(t, d);
     if (t.s === 'true') return { k: 'num', v: 1 };
     if (t.s === 'false') return { k: 'num', v: 0 };
@@ -483,7 +486,8 @@ export class ExprProgram {
         if (op === Op.Var) d |= DEP_VARS;
         else if (op === Op.T) d |= DEP_T;
         else if (op === Op.Heading) d |= DEP_HEADING;
-        else if (op === Op.Is || op === Op.Tagged) d |= DEP_CELLS;
+        // a cell's tile; `ahead` moves with the heading too
+        else if (op === Op.Is || op === Op.Tagged) d |= DEP_CELLS | (this.code[pc + 1] >>> 16 === 3 ? DEP_HEADING : 0);
         else if (op === Op.Random || op === Op.Value) d |= DEP_ALWAYS;
       }
       deps[id] = d;
@@ -494,6 +498,7 @@ export class ExprProgram {
       start: Int32Array.from(this.starts),
       end: Int32Array.from(this.ends),
       deps,
+      constant: Float64Array.from(this.constValue, (v) => (v === undefined ? Number.NaN : v)),
       usesRandom: this.usesRandom,
     };
   }
@@ -517,5 +522,7 @@ export interface CompiledExprs {
   readonly end: Int32Array;
   /** Per expression id: DEP_* bits. */
   readonly deps: Uint8Array;
+  /** Per expression id: its value if it is a constant (parameters folded), else NaN. */
+  readonly constant: Float64Array;
   readonly usesRandom: boolean;
 }
