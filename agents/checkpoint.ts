@@ -175,7 +175,12 @@ export function latestCheckpoint(dir: string): string | undefined {
 function readWeights<S>(checkpointDir: string, m: CheckpointManifest<S>): Float32Array {
   const f = join(checkpointDir, 'weights.bin');
   if (!existsSync(f)) throw new CheckpointError(`${checkpointDir}: weights.bin is missing`);
-  const raw = readFileSync(f);
+  let raw: Buffer;
+  try {
+    raw = readFileSync(f);
+  } catch (e) {
+    throw new CheckpointError(`${checkpointDir}: weights.bin cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
   const expected = m.tensors.reduce((a, t) => Math.max(a, t.offset + t.length), 0) * 4;
   if (raw.length !== (m.weights?.bytes ?? expected) || raw.length < expected) {
     throw new CheckpointError(`${checkpointDir}: weights.bin has ${raw.length} bytes, the manifest expects ${m.weights?.bytes ?? expected} (cut or replaced)`);

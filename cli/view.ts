@@ -350,11 +350,16 @@ export async function runView(argv: string[]): Promise<number> {
   for (const f of folders) {
     if (!existsSync(f) || !statSync(f).isDirectory()) throw new UsageError(`${f}: expected a run folder (or a folder of episode files)`);
   }
+  // the port first: a busy one should fail in a second, not after a build
+  const { url } = await startViewServer(folders, { port: parsed.flags.port, host: parsed.flags.host }).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'EADDRINUSE') throw new UsageError(`port ${parsed.flags.port} on ${parsed.flags.host} is in use: choose another with --port N (0 = any free port)`);
+    if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') throw new UsageError(`--host ${parsed.flags.host}: not an address of this machine`);
+    throw e;
+  });
   if (parsed.flags.rebuild || !existsSync(join(VIEWER_DIST, 'index.html'))) {
     console.error('building the viewer (once)…');
     await buildViewer();
   }
-  const { url } = await startViewServer(folders, { port: parsed.flags.port, host: parsed.flags.host });
   console.log(`sidequest viewer: ${url}`);
   console.log(folders.length ? `serving (read-only): ${folders.join(', ')}` : 'no run folder given: open episode files from the page');
   console.log('Ctrl-C stops it.');
