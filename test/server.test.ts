@@ -10,9 +10,29 @@ import { join } from 'node:path';
 
 const REPO = join(import.meta.dirname, '..');
 const DEMO = readFileSync(join(REPO, 'test', 'demonstrations', 'rome.opportunist.jsonl'), 'utf8');
+const BLOB_BYTES = 128 * 1024 ** 2;
 const RUN_JSON = JSON.stringify({ format: 'sidequest-run/1', name: 'r', scenario: { id: 'rome' } });
 
 interface Reply { status: number; headers: Record<string, string | string[] | undefined>; body: string }
+
+/** The child's resident-memory high-water mark, in bytes (Linux /proc). */
+function peakRss(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m![1]) * 1024;
+}
+
+/** Downloads a file, counting bytes without keeping them. */
+function download(port: number, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: { host: `127.0.0.1:${port}` } }, (res) => {
+      let n = 0;
+      res.on('data', (d: Buffer) => (n += d.length));
+      res.on('end', () => resolve(n));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 /** One GET (or other method) with an explicit Host header; rejects after `timeoutMs` so a hung server fails fast. */
 function get(port: number, path: string, opts: { host?: string; method?: string; timeoutMs?: number } = {}): Promise<Reply> {
@@ -83,6 +103,9 @@ beforeAll(async () => {
   ftruncateSync(big, 3 * 1024 ** 3); // 3 GB, sparse: more than one read can hold
   writeSync(big, `\n${endLine}\n`, 3 * 1024 ** 3);
   closeSync(big);
+  const blob = openSync(join(good, 'blob.jsonl'), 'w');
+  ftruncateSync(blob, BLOB_BYTES); // sparse: costs no disk, reads as zeros
+  closeSync(blob);
   // 1: run.json is a link to a JSON file elsewhere on the disk
   const linked = runFolder('linked-run-json', null);
   symlinkSync(join(outside, 'secret.json'), join(linked, 'run.json'));
@@ -216,6 +239,17 @@ describe('viewer server: requests', () => {
     expect(String(r.headers['content-disposition'])).toMatch(/^attachment/);
     expect(String(r.headers['content-security-policy'])).toContain('sandbox');
   });
+
+  it('big files are streamed: memory stays flat and other requests are answered meanwhile', async () => {
+    const before = peakRss(child.pid!);
+    const downloads = Array.from({ length: 8 }, () => download(port, '/api/runs/0/file/blob.jsonl'));
+    const t0 = performance.now();
+    expect((await get(port, '/api/runs/0/file/run.json')).status).toBe(200);
+    const answeredIn = performance.now() - t0;
+    expect(await Promise.all(downloads)).toEqual(Array(8).fill(BLOB_BYTES));
+    expect(peakRss(child.pid!) - before).toBeLessThan(BLOB_BYTES); // 8 whole reads would be 8 × this
+    expect(answeredIn).toBeLessThan(2000);
+  }, 60_000);
 
   it('serves an episode whole (streamed), with its type', async () => {
     const r = await get(port, '/api/runs/0/file/episodes/step-000000512/ep-000.jsonl');
