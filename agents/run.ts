@@ -227,6 +227,7 @@ export class TrainingRun {
    * `log` hears what the resume changes beyond that (a fallback, rows missing, checkpoints dropped).
    */
   static async resume(dir: string, backendRequest?: BackendRequest, log: (message: string) => void = (m) => console.error(m)): Promise<TrainingRun> {
+    readRunConfig(dir); // not a run folder: say so before the lock creates anything there
     const release = acquireRunLock(dir);
     try {
       const run = await TrainingRun.resumeLocked(dir, backendRequest, log);

@@ -64,8 +64,8 @@ export async function buildViewer(quiet = true): Promise<void> {
 
 /** run.json embeds its scenario (a big map is a few MB); summary.json is a few KB. Larger is not ours. */
 export const MAX_JSON_BYTES = 16 * 1024 * 1024;
-/** An episode's end record is one short line; this much of the file's end always holds it. */
-export const EPISODE_TAIL_BYTES = 64 * 1024;
+/** An episode's end record is one short line (a few hundred bytes); this much of the file's end holds it. */
+export const EPISODE_TAIL_BYTES = 16 * 1024;
 /** Entries listed per folder: a folder of a million files must not make one listing take minutes. */
 export const MAX_LISTED = 5000;
 

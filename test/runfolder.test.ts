@@ -86,6 +86,12 @@ acquireRunLock(${JSON.stringify(dir)}); console.log('locked'); setInterval(() =>
     release();
   }, 30_000);
 
+  it('--resume on a folder that is not a run says so, and creates nothing there', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'sq-lock-')), 'typo');
+    await expect(TrainingRun.resume(dir, 'wasm')).rejects.toThrow(`${dir}: not a run folder (no run.json)`);
+    expect(existsSync(dir)).toBe(false);
+  });
+
   it('a lock from another host is not second-guessed: the message says how to remove it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sq-lock-'));
     writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: 1234, hostname: 'gpu-node-7', startedAt: '2026-01-01T00:00:00.000Z' }));
