@@ -59,6 +59,8 @@ const FILE_ERRORS: Record<string, string> = {
   EADDRNOTAVAIL: 'address not available on this machine (see --host)',
   ENOSPC: 'no space left on the device',
   EMFILE: 'too many open files',
+  ERR_FS_FILE_TOO_LARGE: 'file too large to read (over 2 GB)',
+  ERR_STRING_TOO_LONG: 'file too large to read as text (over 512 MB)',
 };
 
 /** Run-folder and checkpoint errors are bad input too; their classes live with the modules that load tfjs. */

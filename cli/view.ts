@@ -11,7 +11,7 @@ import { basename, extname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { episodeEndSchema } from '../sim/episode.ts';
-import { defineCommand, parseCommand, UsageError } from './args.ts';
+import { defineCommand, parseCommand, printable, UsageError } from './args.ts';
 
 export const VIEWER_ROOT = fileURLToPath(new URL('../viewer/', import.meta.url));
 export const VIEWER_DIST = join(VIEWER_ROOT, 'dist');
@@ -361,7 +361,7 @@ export async function runView(argv: string[]): Promise<number> {
     await buildViewer();
   }
   console.log(`sidequest viewer: ${url}`);
-  console.log(folders.length ? `serving (read-only): ${folders.join(', ')}` : 'no run folder given: open episode files from the page');
+  console.log(folders.length ? printable(`serving (read-only): ${folders.join(', ')}`) : 'no run folder given: open episode files from the page');
   console.log('Ctrl-C stops it.');
   return new Promise<number>(() => {
     /* serve until interrupted */

@@ -5,7 +5,7 @@
 // stack trace or minified dependency source.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -147,6 +147,16 @@ describe('names and ports the system refuses, and escape sequences', () => {
     const r = sq(['eval', dir, '--episodes', '1']);
     expectOneLine(r, 2);
     expect(r.err).toContain('is a folder, expected a file (EISDIR)');
+  });
+
+  it('a scenario file over 512 MB (too long for one string)', () => {
+    const f = join(mkdtempSync(join(tmpdir(), 'sq-huge-')), 'huge.yaml');
+    const fd = openSync(f, 'w');
+    ftruncateSync(fd, 600 * 1024 ** 2); // sparse
+    closeSync(fd);
+    const r = sq(['eval', f, '--episodes', '1']);
+    expectOneLine(r, 2);
+    expect(r.err).toBe('sidequest eval: file too large to read as text (over 512 MB) (ERR_STRING_TOO_LONG)\n');
   });
 
   it('a 100 kB scenario name is echoed cut short, not whole', () => {
