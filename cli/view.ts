@@ -93,7 +93,12 @@ export function safeResolve(root: string, rel: string): string | null {
  * the name) decides what it is: the server only ever reads what it checked.
  */
 export function openConfined(root: string, rel: string, maxBytes = Infinity): { fd: number; size: number; stat: Stats } {
-  const real = safeResolve(root, rel);
+  let real: string | null;
+  try {
+    real = safeResolve(root, rel);
+  } catch {
+    throw new RefusedError(404, 'not found'); // the served folder itself is gone (or unreadable)
+  }
   if (!real) throw new RefusedError(403, 'refused: outside the run folder');
   let fd: number;
   try {

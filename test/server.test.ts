@@ -3,7 +3,7 @@
 // its test instead of taking the test worker down with it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync, openSync, closeSync, ftruncateSync, writeSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, openSync, closeSync, ftruncateSync, writeSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -250,6 +250,12 @@ describe('viewer server: requests', () => {
     expect(peakRss(child.pid!) - before).toBeLessThan(BLOB_BYTES); // 8 whole reads would be 8 × this
     expect(answeredIn).toBeLessThan(2000);
   }, 60_000);
+
+  it('a served folder deleted while the server runs: 404s and a listed error, and the server stays up', async () => {
+    rmSync(runs.malformed, { recursive: true });
+    expect((await get(port, '/api/runs/3/file/run.json')).status).toBe(404);
+    expect(byName(await listing(), 'malformed').error).toMatch(/ENOENT|not found/);
+  });
 
   it('serves an episode whole (streamed), with its type', async () => {
     const r = await get(port, '/api/runs/0/file/episodes/step-000000512/ep-000.jsonl');
