@@ -13,7 +13,7 @@ interface CheckpointEntry { name: string; step: number; episodes: EpisodeEntry[]
 interface RunEntry { id: number; name: string; kind: 'run' | 'episodes'; config: { scenario?: { id: string }; algo?: string; guardrails?: { env: { names: string[] }; training: { names: string[] } } } | null; checkpoints: CheckpointEntry[]; error?: string }
 
 /** A DOM element with text content: everything that comes from files is put on the page this way, never as HTML. */
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, text = '', className = ''): HTMLElementTagNameMap[K] {
+function elem<K extends keyof HTMLElementTagNameMap>(tag: K, text = '', className = ''): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   if (text) e.textContent = text;
   if (className) e.className = className;
@@ -92,9 +92,9 @@ function renderEpisodeList(): void {
       if (g.key === state.checkpoint && i === state.episodeIndex) b.classList.add('selected');
       const name = e.file.split('/').pop() ?? '';
       const ret = typeof e.return === 'number' && Number.isFinite(e.return) ? ` · return ${e.return.toFixed(1)}` : '';
-      const tags = el('div', e.error ?? `${e.reason ? `${e.reason} · ` : ''}${e.behaviours.join(', ') || (e.reason ? 'no side strategy' : '')}`, 'tags');
-      if (e.alerts && !e.error) tags.append(' · ', el('span', `${e.alerts} alert${e.alerts > 1 ? 's' : ''}`, 'alerts'));
-      b.append(el('div', `${name}${ret}`), tags);
+      const tags = elem('div', e.error ?? `${e.reason ? `${e.reason} · ` : ''}${e.behaviours.join(', ') || (e.reason ? 'no side strategy' : '')}`, 'tags');
+      if (e.alerts && !e.error) tags.append(' · ', elem('span', `${e.alerts} alert${e.alerts > 1 ? 's' : ''}`, 'alerts'));
+      b.append(elem('div', `${name}${ret}`), tags);
       b.addEventListener('click', () => void openEpisode(g.key, i));
       aside.append(b);
       if (b.classList.contains('selected')) requestAnimationFrame(() => b.scrollIntoView({ block: 'nearest' }));
@@ -209,26 +209,26 @@ function renderHud(): void {
     ['firewall', f.alerts.length ? `ALERT: ${f.alerts.join(', ')}` : '—', 'alerts'],
   ];
   // built as nodes: action, event and alert names come from the episode file
-  const table = el('table');
+  const table = elem('table');
   for (const [k, v, id] of rows) {
-    const tr = el('tr');
-    const value = el('td', v);
+    const tr = elem('tr');
+    const value = elem('td', v);
     value.dataset.hud = id;
-    tr.append(el('td', k), value);
+    tr.append(elem('td', k), value);
     table.append(tr);
   }
   const hud = $('hud');
-  hud.replaceChildren(el('h2', 'HUD'), table);
+  hud.replaceChildren(elem('h2', 'HUD'), table);
   if (h.probs) {
-    const probs = el('div', '', 'probs');
+    const probs = elem('div', '', 'probs');
     h.probs.forEach((p, i) => {
-      const bar = el('div', '', 'bar');
+      const bar = elem('div', '', 'bar');
       bar.style.width = `${(p * 100).toFixed(0)}%`;
-      const track = el('div');
+      const track = elem('div');
       track.append(bar);
-      probs.append(el('span', ACTION_NAMES[i]), track, el('span', `${(p * 100).toFixed(0)}%`));
+      probs.append(elem('span', ACTION_NAMES[i]), track, elem('span', `${(p * 100).toFixed(0)}%`));
     });
-    hud.append(el('h2', 'policy at this step'), probs);
+    hud.append(elem('h2', 'policy at this step'), probs);
   }
 }
 
