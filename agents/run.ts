@@ -77,15 +77,30 @@ interface LockInfo {
   pid: number;
   hostname: string;
   startedAt: string;
+  /** Boot id and start time of the process (Linux), so a pid reused after the holder died is not mistaken for it. */
+  processStart?: string;
 }
 
-function pidAlive(pid: number): boolean {
+/** `<boot id>:<start time in ticks>` of a process, from /proc; undefined where there is no /proc. */
+function processStart(pid: number): string | undefined {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'; // alive, someone else's
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // after "pid (comm) ": field 3 onwards
+    return `${readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()}:${fields[19]}`;
+  } catch {
+    return undefined;
   }
+}
+
+/** Whether the process that wrote `held` still runs: its pid is alive and, where /proc tells, it is the same process. */
+function holderAlive(held: LockInfo): boolean {
+  try {
+    process.kill(held.pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false; // EPERM: alive, someone else's
+  }
+  const now = processStart(held.pid);
+  return held.processStart === undefined || now === undefined || now === held.processStart;
 }
 
 /** Locks held by this process, released on exit (a kill -9 leaves the file: the next taker finds it stale). */
@@ -105,14 +120,14 @@ function releaseLockFile(f: string): void {
 
 /**
  * Takes `dir/run.lock` for this process, or throws RunError naming the holder. The file is made complete under a
- * temporary name and hard-linked into place, so the lock appears atomically and is never empty. A lock whose pid
- * is dead on this host is stale (a crash) and is taken over; a lock from another host cannot be checked, so it
- * is reported with how to remove it.
+ * temporary name and hard-linked into place, so the lock appears atomically and is never empty. A lock whose
+ * process is gone on this host (its pid dead, or now another process's) is stale — a crash — and is taken over; a
+ * lock from another host cannot be checked, so it is reported with how to remove it.
  */
 export function acquireRunLock(dir: string): () => void {
   mkdirSync(dir, { recursive: true });
   const f = join(dir, LOCK_FILE);
-  const mine: LockInfo = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString() };
+  const mine: LockInfo = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString(), processStart: processStart(process.pid) };
   const tmp = join(dir, `.${LOCK_FILE}.tmp-${process.pid}`);
   writeFileSync(tmp, JSON.stringify(mine) + '\n');
   try {
@@ -134,7 +149,7 @@ export function acquireRunLock(dir: string): () => void {
         if (held.hostname !== hostname()) {
           throw new RunError(`${dir} is locked by process ${held.pid} on host ${held.hostname} (since ${held.startedAt}); if nothing is training there, delete ${f}`);
         }
-        if (pidAlive(held.pid)) {
+        if (holderAlive(held)) {
           throw new RunError(`${dir} is in use by process ${held.pid} (training since ${held.startedAt}): wait for it, or stop it first`);
         }
       } else if (Date.now() - statSync(f).mtimeMs < 60_000) {

@@ -92,6 +92,15 @@ acquireRunLock(${JSON.stringify(dir)}); console.log('locked'); setInterval(() =>
     expect(existsSync(dir)).toBe(false);
   });
 
+  it('a lock whose pid now belongs to another process (pid reuse) is stale', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sq-lock-'));
+    // this process's pid is alive, but it was not this process that wrote the lock
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: process.pid, hostname: hostname(), startedAt: '2026-01-01T00:00:00.000Z', processStart: 'another-boot:1' }));
+    const release = acquireRunLock(dir);
+    expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8'))).toMatchObject({ pid: process.pid, startedAt: expect.not.stringContaining('2026-01-01') });
+    release();
+  });
+
   it('a lock from another host is not second-guessed: the message says how to remove it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sq-lock-'));
     writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: 1234, hostname: 'gpu-node-7', startedAt: '2026-01-01T00:00:00.000Z' }));
