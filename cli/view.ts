@@ -21,7 +21,7 @@ const command = defineCommand({
   synopsis: '[runs/NAME | episodes-folder …] [--port N] [--host ADDRESS]',
   flags: {
     port: { type: 'number', default: 5178, integer: true, min: 0, max: 65535, description: 'port (0 = any free port)' },
-    host: { type: 'string', default: '127.0.0.1', description: 'address to bind; loopback by default (the runs are served read-only, but to anyone who can reach it)' },
+    host: { type: 'string', default: '127.0.0.1', description: 'address to bind; loopback by default (the runs are served read-only, but to anyone who can reach it). Requests must be addressed to this IP or a loopback name (a guard against DNS rebinding)' },
     rebuild: { type: 'boolean', description: 'rebuild the viewer before serving' },
   },
 });
