@@ -176,6 +176,9 @@ function readJsonConfined(root: string, rel: string): unknown {
 
 // ---- the listing --------------------------------------------------------------------------------------------
 
+/** What a reason or behaviour name may look like (sim/schema.ts's names): nothing else is listed from a file. */
+const NAME = /^[A-Za-z][A-Za-z0-9_]{0,39}$/;
+
 /** An episode's listing entry from its end record: the last line of a bounded tail, validated by the schema. */
 function episodeEntry(root: string, rel: string): EpisodeEntry {
   const broken = (error: string): EpisodeEntry => ({ file: rel, return: null, reason: 'unreadable', behaviours: [], alerts: 0, steps: 0, error });
@@ -190,10 +193,12 @@ function episodeEntry(root: string, rel: string): EpisodeEntry {
       } catch {
         return broken('no end record: the last line is not JSON (a cut or unfinished episode?)');
       }
-      // only the vocabulary goes back to the page: reason and behaviours are checked against sim/vocab.ts
+      // only names go back to the page: the end record's schema, and reason and behaviours shaped like the
+      // scenario schema's names (letters, digits, _), whichever scenario declared them
       const end = episodeEndSchema.safeParse(json);
       if (!end.success) return broken('the end record does not match the episode format');
       const e = end.data;
+      if (![e.reason, ...e.behaviours].every((n) => NAME.test(n))) return broken('the end record names a reason or behaviour that is not a name');
       return { file: rel, return: e.return, reason: e.reason, behaviours: [...e.behaviours], alerts: e.alerts, steps: e.steps };
     });
   } catch (e) {
