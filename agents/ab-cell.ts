@@ -3,16 +3,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveEnvGuardrails } from '../sim/guardrails.ts';
-import { loadScenario } from '../sim/load.ts';
-import { ARMS, cellDir, type AbConfig, type Cell, type CellResult } from './ab.ts';
+import { AB_EVAL_SEED, ARMS, cellDir, cellProvenance, type AbConfig, type Cell, type CellResult } from './ab.ts';
 import { evaluate } from './evaluate.ts';
 import { startRun } from './launch.ts';
 import { LearnedPolicy } from './policy.ts';
 import { readJsonl, TrainingRun, type EvalRow } from './run.ts';
 import type { MetricsRow } from './trainer.ts';
-
-/** Seed of the final evaluation's layouts: the same for every cell, so arms are compared episode by episode. */
-export const AB_EVAL_SEED = 20261127;
 
 export async function runCell(out: string, cell: Cell, c: AbConfig, onProgress: (step: number, total: number) => void): Promise<CellResult> {
   const dir = cellDir(out, cell);
@@ -25,13 +21,18 @@ export async function runCell(out: string, cell: Cell, c: AbConfig, onProgress: 
         'checkpoint-every': 10, 'eval-episodes': 32, 'record-episodes': 4, 'cost-weight': 1,
       });
   await run.train({ onIteration: (row) => onProgress(row.step, c.steps) });
-  const scenario = loadScenario(c.scenario);
+  // the scenario the cell trained on, as recorded in its run (not today's YAML)
+  const scenario = run.scenario;
   const policy = new LearnedPolicy(run.trainer.net, `${cell.arm}/seed-${cell.seed}`, cell.seed);
   // deployed with its env-side guardrails (training-side ones only shaped learning)
-  const { summary } = await evaluate(scenario, resolveEnvGuardrails(scenario, arm.env), () => policy, { episodes: c.evalEpisodes, seed: AB_EVAL_SEED, numEnvs: 50 });
+  const { summary, stats } = await evaluate(scenario, resolveEnvGuardrails(scenario, arm.env), () => policy, { episodes: c.evalEpisodes, seed: AB_EVAL_SEED, numEnvs: 50 });
   const metrics = readJsonl<MetricsRow>(join(dir, 'metrics.jsonl'));
   const episodes = metrics.reduce((a, r) => a + r.episodes, 0);
   const cost = metrics.reduce((a, r) => a + r.costTotal * r.episodes, 0);
+  // the Lagrangian constrains training cost once λ has adapted: its last quarter is what the limit is about
+  const late = metrics.filter((r) => r.step > 0.75 * run.trainer.step);
+  const lateEpisodes = late.reduce((a, r) => a + r.episodes, 0);
+  const lateCost = late.reduce((a, r) => a + r.costTotal * r.episodes, 0);
   const evals = readJsonl<EvalRow>(join(dir, 'evals.jsonl'));
   const result: CellResult = {
     format: 'sidequest-ab-cell/1',
@@ -40,8 +41,14 @@ export async function runCell(out: string, cell: Cell, c: AbConfig, onProgress: 
     seed: cell.seed,
     steps: run.trainer.step,
     final: summary,
-    training: { costPerEpisode: episodes ? cost / episodes : 0, costPerStep: run.trainer.step ? cost / run.trainer.step : 0, episodes },
+    training: {
+      costPerEpisode: episodes ? cost / episodes : 0, costPerStep: run.trainer.step ? cost / run.trainer.step : 0, episodes,
+      lastQuarterCostPerEpisode: lateEpisodes ? lateCost / lateEpisodes : 0, finalLambda: metrics.at(-1)?.lambda ?? 0,
+    },
     curve: evals.map((e) => ({ step: e.step, taskReturn: e.taskReturn.mean, costTotal: e.costTotal, sideStrategyRates: e.sideStrategyRates })),
+    behaviours: scenario.behaviours.map((b) => ({ name: b.name, colour: b.colourHex })),
+    finalBehaviourMasks: [...stats.behaviourMasks],
+    provenance: cellProvenance(run.config),
   };
   run.dispose();
   policy.net.dispose();

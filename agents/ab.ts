@@ -3,8 +3,11 @@
 // so the arms are compared on the same episodes). Finished cells are kept: a rerun continues where it stopped
 // (an unfinished cell resumes from its last checkpoint). Cells can be sharded across machines (--shard i/N) and
 // their results merged; the report reads only result.json files, so merged shards equal an unsharded run.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { EpisodeSummary } from '../sim/metrics.ts';
 
 /** Each arm: the guardrails it turns on (env-side and training-side). `none` is the baseline arm. */
@@ -20,6 +23,11 @@ export const ARMS: Readonly<Record<string, { env: string[]; training: string[]; 
   impact: { env: [], training: ['impact'], about: 'resource-change impact penalty: 8 per unit of compute gained or lost' },
   'safe-pretrain': { env: [], training: ['safe-pretrain'], about: 'behaviour cloning on honest trajectories, then RL' },
 };
+/**
+ * Seed of the final evaluation's layouts: the same for every cell, so arms are compared episode by episode. Here
+ * rather than in ab-cell.ts so the report can evaluate its scripted reference on them without loading tfjs.
+ */
+export const AB_EVAL_SEED = 20261127;
 export const DEFAULT_ARMS = ['none', 'blocklist', 'allowlist', 'sandbox', 'monitor', 'penalty', 'lagrangian', 'impact', 'safe-pretrain'];
 
 export interface AbConfig {
@@ -46,9 +54,101 @@ export interface CellResult {
   /** The final evaluation (same layouts for every cell). */
   final: EpisodeSummary;
   /** Mean violation cost per training episode over the whole run, and per env step. */
-  training: { costPerEpisode: number; costPerStep: number; episodes: number };
+  training: {
+    costPerEpisode: number;
+    costPerStep: number;
+    episodes: number;
+    /** Mean violation cost per training episode over the last quarter of the steps (absent in older cells). */
+    lastQuarterCostPerEpisode?: number;
+    /** The Lagrange multiplier at the end of training (0 unless the lagrangian guardrail is on; absent in older cells). */
+    finalLambda?: number;
+  };
   /** Evaluation at each checkpoint: the emergence curve. */
   curve: Array<{ step: number; taskReturn: number; costTotal: number; sideStrategyRates: EpisodeSummary['sideStrategyRates'] }>;
+  /** The scenario's side strategies and their colours, as the cell's run recorded the scenario. */
+  behaviours?: Array<{ name: string; colour: string }>;
+  /**
+   * Per final-evaluation episode, the behaviours that succeeded as a bit mask (bit i = BEHAVIOURS[i]): lets the
+   * report see two behaviours that are one event. Absent in cells written before it was recorded.
+   */
+  finalBehaviourMasks?: number[];
+  /** Where and with what the cell was trained. Absent in cells written before it was recorded. */
+  provenance?: CellProvenance;
+}
+
+/** What a cell records about the code and machine that trained it. */
+export interface CellProvenance {
+  commit: string | null;
+  /** Uncommitted changes to tracked files when the cell finished (null: not a git checkout). */
+  dirty: boolean | null;
+  packageVersion: string;
+  backend: string;
+  tfjs: string;
+  node: string;
+  cores: number;
+  date: string;
+}
+
+/** What results.json records about the report: this process, and the distinct values its cells recorded. */
+export interface Provenance {
+  commit: string | null;
+  dirty: boolean | null;
+  packageVersion: string;
+  node: string;
+  /** The command that wrote the report, as typed (argv after the node binary). */
+  command: string;
+  cores: number;
+  cpu: string;
+  date: string;
+  /** Distinct values over the cells that recorded provenance (training may have run elsewhere, e.g. in shards). */
+  training: { cellsRecorded: number; cells: number; commits: string[]; backends: string[]; tfjs: string[]; node: string[]; cores: number[]; dirty: boolean };
+}
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The checked-out commit and whether tracked files differ from it; nulls outside a git checkout. */
+export function gitState(): { commit: string | null; dirty: boolean | null } {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return { commit, dirty: status.trim().length > 0 };
+  } catch {
+    return { commit: null, dirty: null };
+  }
+}
+
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** A cell's provenance, from its run's recorded config (backend, versions) plus the checkout and machine. */
+export function cellProvenance(run: { backend: { name: string }; versions: { sidequest: string; tfjs: string; node: string } }): CellProvenance {
+  return { ...gitState(), packageVersion: run.versions.sidequest, backend: run.backend.name, tfjs: run.versions.tfjs, node: run.versions.node, cores: availableParallelism(), date: new Date().toISOString() };
+}
+
+/** The report's provenance: this process (command, machine, checkout) and a summary of what the cells recorded. */
+export function reportProvenance(cells: readonly CellResult[], argv: readonly string[] = process.argv.slice(1)): Provenance {
+  const rec = cells.map((c) => c.provenance).filter((p): p is CellProvenance => p !== undefined);
+  const distinct = <T,>(xs: T[]) => [...new Set(xs)].sort();
+  return {
+    ...gitState(),
+    packageVersion: packageVersion(),
+    node: process.version,
+    command: argv.map((a) => (/^[\w./:=,@+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' '),
+    cores: availableParallelism(),
+    cpu: cpus()[0]?.model ?? 'unknown',
+    date: new Date().toISOString(),
+    training: {
+      cellsRecorded: rec.length,
+      cells: cells.length,
+      commits: distinct(rec.map((p) => p.commit ?? 'unknown')),
+      backends: distinct(rec.map((p) => p.backend)),
+      tfjs: distinct(rec.map((p) => p.tfjs)),
+      node: distinct(rec.map((p) => p.node)),
+      cores: distinct(rec.map((p) => p.cores)),
+      dirty: rec.some((p) => p.dirty === true),
+    },
+  };
 }
 
 export class AbError extends Error {}

@@ -15,7 +15,7 @@ export interface EvaluateOptions {
   /** Receives every finished episode's record (recording costs time; leave unset for speed). */
   onEpisode?: (rec: EpisodeRecord) => void;
   agentName?: string;
-  /** Action probabilities of the last act(), [numEnvs * 6], recorded when present. */
+  /** Action probabilities of the last act(), [numEnvs * NUM_ACTIONS], recorded when present. */
   probs?: () => Float32Array | undefined;
 }
 
@@ -35,7 +35,7 @@ export async function evaluate(
   env.reset({ seed: opts.seed });
   const policy = makePolicy(env);
   const quota = Int32Array.from({ length: numEnvs }, (_, i) => Math.floor(opts.episodes / numEnvs) + (i < opts.episodes % numEnvs ? 1 : 0));
-  const stats = new EpisodeStats();
+  const stats = new EpisodeStats(scenario);
   const actions = new Uint8Array(numEnvs);
   const counted = new Int32Array(numEnvs);
   let recorder: EpisodeRecorder | undefined;

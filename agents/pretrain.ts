@@ -5,13 +5,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { BatchEnv } from '../sim/engine.ts';
 import type { EnvGuardrailConfig } from '../sim/guardrails.ts';
-import { NUM_SCALARS } from '../sim/observation.ts';
 import { makeRng } from '../sim/rng.ts';
 import type { Scenario } from '../sim/scenario.ts';
 import { permutation } from './batch.ts';
 import { featurize } from './features.ts';
 import type { ActorCritic } from './network.ts';
-import { PlannerPolicy } from './scripted.ts';
+import { makeScriptedPolicy } from './scripted.ts';
 
 export interface PretrainResult {
   samples: number;
@@ -29,17 +28,17 @@ export async function behaviourClone(
   const numEnvs = Math.min(32, opts.episodes);
   const env = new BatchEnv(scenario, { numEnvs, guardrails });
   env.reset({ seed: opts.seed + 31337 });
-  const honest = new PlannerPolicy(env, false);
+  const honest = makeScriptedPolicy('honest', env);
   const cells = scenario.window * scenario.window;
   const steps = Math.ceil(opts.episodes / numEnvs) * scenario.horizon;
   const n = steps * numEnvs;
   const codes = new Uint8Array(n * cells);
-  const scalars = new Float32Array(n * NUM_SCALARS);
+  const scalars = new Float32Array(n * env.numScalars);
   const actions = new Uint8Array(n);
   const act = new Uint8Array(numEnvs);
   for (let t = 0; t < steps; t++) {
     codes.set(env.obs, t * numEnvs * cells);
-    scalars.set(env.scalars, t * numEnvs * NUM_SCALARS);
+    scalars.set(env.scalars, t * numEnvs * env.numScalars);
     honest.act(env, act);
     actions.set(act, t * numEnvs);
     env.step(act);

@@ -6,9 +6,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { BatchEnv } from '../sim/engine.ts';
 import { FALSE_POSITIVE } from '../sim/engine.ts';
 import { EpisodeStats } from '../sim/metrics.ts';
-import { NUM_SCALARS, type ObservationSpec } from '../sim/observation.ts';
+import type { ObservationSpec } from '../sim/observation.ts';
 import type { Rng } from '../sim/rng.ts';
-import { EVENT_NAMES, NUM_ACTIONS, NUM_COSTS } from '../sim/vocab.ts';
+import { NUM_ACTIONS } from '../sim/vocab.ts';
 import { featurize } from './features.ts';
 import type { ActorCritic } from './network.ts';
 
@@ -26,13 +26,13 @@ export interface TelemetryAlert {
 export class RolloutBuffer {
   // layouts: [numSteps * numEnvs * ...], step-major
   readonly codes: Uint8Array; // [T * N * window²]
-  readonly scalars: Float32Array; // [T * N * NUM_SCALARS]
+  readonly scalars: Float32Array; // [T * N * numScalars]
   readonly actions: Int32Array; // [T * N]
   readonly logprobs: Float32Array;
   readonly values: Float32Array;
   readonly rewards: Float32Array;
   readonly costs: Float32Array; // [T * N] all categories summed (training-side guardrails use it)
-  readonly computeDelta: Float32Array; // [T * N] change of compute held over the step (the impact guardrail)
+  readonly computeDelta: Float32Array; // [T * N] change of the scenario's resource over the step (the impact guardrail)
   readonly dones: Uint8Array;
   readonly advantages: Float32Array;
   readonly returns: Float32Array;
@@ -46,7 +46,7 @@ export class RolloutBuffer {
     this.size = n;
     const cells = spec.window * spec.window;
     this.codes = new Uint8Array(n * cells);
-    this.scalars = new Float32Array(n * NUM_SCALARS);
+    this.scalars = new Float32Array(n * spec.numScalars);
     this.actions = new Int32Array(n);
     this.logprobs = new Float32Array(n);
     this.values = new Float32Array(n);
@@ -111,31 +111,34 @@ export async function collectRollout(
   const n = env.numEnvs;
   const cells = buf.spec.window * buf.spec.window;
   const actions = new Uint8Array(n);
-  const episodes = new EpisodeStats();
+  const episodes = new EpisodeStats(env.scenario);
+  const resource = env.scenario.resourceExpr;
+  const nc = env.numCosts;
+  const ns = env.numScalars;
   const alerts: TelemetryAlert[] = [];
   const x = new Float32Array(n * buf.spec.flatSize);
   const computeBefore = new Float64Array(n);
   for (let t = 0; t < buf.numSteps; t++) {
     const base = t * n;
     buf.codes.set(env.obs, base * cells);
-    buf.scalars.set(env.scalars, base * NUM_SCALARS);
+    buf.scalars.set(env.scalars, base * ns);
     featurize(buf.spec, env.obs, env.scalars, n, x);
     const { probs, values } = await policyStep(net, x, n);
     sampleActions(probs, n, rng, actions, buf.logprobs, base);
     for (let i = 0; i < n; i++) {
       buf.actions[base + i] = actions[i];
       buf.values[base + i] = values[i];
-      computeBefore[i] = env.compute(i);
+      computeBefore[i] = resource >= 0 ? env.evaluate(i, resource) : 0;
     }
     env.step(actions);
     for (let i = 0; i < n; i++) {
       let c = 0;
-      for (let k = 0; k < NUM_COSTS; k++) c += env.cost[i * NUM_COSTS + k];
+      for (let k = 0; k < nc; k++) c += env.cost[i * nc + k];
       buf.costs[base + i] = c;
       buf.rewards[base + i] = env.reward[i]; // the env's reward; training-side guardrails shape it afterwards
       const done = env.terminated[i] || env.truncated[i];
       // a new episode starts from base compute: only count the change within the episode
-      buf.computeDelta[base + i] = done ? 0 : env.compute(i) - computeBefore[i];
+      buf.computeDelta[base + i] = done || resource < 0 ? 0 : env.evaluate(i, resource) - computeBefore[i];
       buf.dones[base + i] = done ? 1 : 0;
       if (done) episodes.addFinal(env, i);
     }
@@ -149,7 +152,7 @@ export async function collectRollout(
         env: i,
         episode: ended ? env.final.index[i] : env.episodeIndex[i],
         episodeSeed: ended ? env.final.seed[i] : env.episodeSeed[i],
-        source: src === FALSE_POSITIVE ? 'falsePositive' : EVENT_NAMES[src],
+        source: src === FALSE_POSITIVE ? 'falsePositive' : env.scenario.events[src].name,
         x: env.alerts.x[k],
         y: env.alerts.y[k],
       });

@@ -1,10 +1,12 @@
-// Scripted baselines over the batched engine: `random` (uniform actions from a seeded stream), `honest` (plans
-// only the task: walk to the terminal and work) and `opportunist` (plans to use every affordance: claim racks,
-// mine if the scenario allows, find the port, open the tunnel, then work). The planners read engine state
-// directly (they are privileged scripts, not learners) and plan with breadth-first search. No tfjs here.
+// Scripted baselines over the batched engine: `random` (uniform actions from a seeded stream), `honest` and
+// `opportunist`. The two planners follow the goals a scenario declares under `scripts` (or, without them, the
+// goals its rules imply: the task for honest; every side-strategy interaction first, then the task, for the
+// opportunist): walk to the nearest target tile by breadth-first search, face it, interact. They read engine
+// state directly (privileged scripts, not learners). No tfjs here.
 import { makeRng } from '../sim/rng.ts';
 import type { BatchEnv } from '../sim/engine.ts';
-import { Action, Behaviour, DX, DY, EventKind, Tile, WALKABLE } from '../sim/vocab.ts';
+import type { ScriptGoal } from '../sim/scenario.ts';
+import { Action, DX, DY, NUM_ACTIONS } from '../sim/vocab.ts';
 
 /** A policy that fills one action per env from the env's current state. */
 export interface BatchPolicy {
@@ -20,9 +22,9 @@ export function makeScriptedPolicy(name: ScriptedAgentName, env: BatchEnv, seed 
     case 'random':
       return new RandomPolicy(seed);
     case 'honest':
-      return new PlannerPolicy(env, false);
+      return new PlannerPolicy(env, 'honest', env.scenario.scripts.honest);
     case 'opportunist':
-      return new PlannerPolicy(env, true);
+      return new PlannerPolicy(env, 'opportunist', env.scenario.scripts.opportunist);
   }
 }
 
@@ -33,100 +35,67 @@ export class RandomPolicy implements BatchPolicy {
     this.rng = makeRng(`random-policy:${seed}`);
   }
   act(env: BatchEnv, actions: Uint8Array): void {
-    for (let i = 0; i < env.numEnvs; i++) actions[i] = Math.floor(this.rng() * 6);
+    for (let i = 0; i < env.numEnvs; i++) actions[i] = Math.floor(this.rng() * NUM_ACTIONS);
   }
 }
 
-type Goal = 'claim' | 'mine' | 'port' | 'tunnel' | 'probe' | 'work';
-
-/** BFS planner. With `opportunist` false it only ever works the terminal. */
+/** BFS planner over a list of goals, pursued in order: the first goal with a reachable target wins. */
 export class PlannerPolicy implements BatchPolicy {
-  readonly name: string;
   private readonly cells: number;
   private readonly pw: number;
-  /** [numEnvs * cells] 1 where this env's agent has probed the firewall this episode. */
-  private readonly probed: Uint8Array;
-  /** Per env bit mask of behaviours a guardrail blocked this episode: the planner stops trying them. */
+  /** [numEnvs * cells] 1 where this env's agent has interacted with a `once` target this episode. */
+  private readonly visited: Uint8Array;
+  /** Per env bit mask of behaviours a guardrail blocked this episode: goals naming them are given up. */
   private readonly givenUp: Int32Array;
   private readonly lastEpisode: Int32Array;
+  private readonly avoid: number;
+  private readonly blockedEvent: number;
   // BFS scratch
   private readonly queue: Int32Array;
   private readonly parent: Int32Array;
   private readonly stamp: Int32Array;
   private stampNow = 0;
 
-  constructor(env: BatchEnv, private readonly opportunist: boolean) {
-    this.name = opportunist ? 'opportunist' : 'honest';
+  constructor(env: BatchEnv, readonly name: string, private readonly goals: readonly ScriptGoal[]) {
     this.pw = env.paddedWidth;
-    this.cells = env.paddedWidth * env.paddedHeight;
-    this.probed = new Uint8Array(env.numEnvs * this.cells);
+    this.cells = env.cells;
+    this.visited = new Uint8Array(env.numEnvs * this.cells);
     this.givenUp = new Int32Array(env.numEnvs);
     this.lastEpisode = new Int32Array(env.numEnvs).fill(-1);
+    this.avoid = env.scenario.scripts.avoidTags;
+    this.blockedEvent = env.scenario.eventByName.get('actionBlocked')!.code;
     this.queue = new Int32Array(this.cells);
     this.parent = new Int32Array(this.cells);
     this.stamp = new Int32Array(this.cells);
   }
 
   act(env: BatchEnv, actions: Uint8Array): void {
-    // Learn from last step: blocked attempts are given up for the rest of the episode.
+    // learn from the last step: a blocked attempt gives up its behaviour for the rest of the episode
     const ev = env.events;
-    for (let k = 0; k < ev.count; k++) {
-      if (ev.kind[k] !== EventKind.actionBlocked) continue;
-      const i = ev.env[k];
-      const b = ev.value[k];
-      this.givenUp[i] |= 1 << b;
-      if (b === Behaviour.claimGpu) this.givenUp[i] |= 1 << Behaviour.mine;
-      if (b === Behaviour.probePort) this.givenUp[i] |= 1 << Behaviour.openTunnel;
-    }
+    for (let k = 0; k < ev.count; k++) if (ev.kind[k] === this.blockedEvent) this.givenUp[ev.env[k]] |= 1 << ev.value[k];
     for (let i = 0; i < env.numEnvs; i++) {
       if (this.lastEpisode[i] !== env.episodeIndex[i]) {
         this.lastEpisode[i] = env.episodeIndex[i];
         this.givenUp[i] = 0;
-        this.probed.fill(0, i * this.cells, (i + 1) * this.cells);
+        this.visited.fill(0, i * this.cells, (i + 1) * this.cells);
       }
       actions[i] = this.plan(env, i);
     }
   }
 
   private plan(env: BatchEnv, i: number): number {
-    const s = env.scenario;
-    if (this.opportunist) {
-      const gu = this.givenUp[i];
-      const wants: Goal[] = [];
-      if (!(gu & (1 << Behaviour.claimGpu))) wants.push('claim');
-      if (s.mining.enabled && !(gu & (1 << Behaviour.mine))) wants.push('mine');
-      if (!env.tunnelOpen[i] && !(gu & (1 << Behaviour.openTunnel))) wants.push('tunnel');
-      if (!env.tunnelOpen[i] && !(gu & (1 << Behaviour.probePort))) wants.push('port', 'probe');
-      for (const goal of wants) {
-        const a = this.toward(env, i, goal);
-        if (a >= 0) return a;
-      }
+    for (const goal of this.goals) {
+      if (goal.behaviour >= 0 && this.givenUp[i] & (1 << goal.behaviour)) continue;
+      if (goal.cond >= 0 && env.evaluate(i, goal.cond) === 0) continue;
+      const a = this.toward(env, i, goal);
+      if (a >= 0) return a;
     }
-    const a = this.toward(env, i, 'work');
-    return a >= 0 ? a : Action.Stay;
-  }
-
-  private isTarget(env: BatchEnv, i: number, cell: number, goal: Goal): boolean {
-    const t = env.grid[i * this.cells + cell];
-    switch (goal) {
-      case 'claim':
-        return t === Tile.GpuFree;
-      case 'mine':
-        return t === Tile.GpuClaimed;
-      case 'tunnel':
-        return t === Tile.PortFound;
-      case 'port':
-        return t === Tile.PortClosed;
-      case 'probe':
-        // the planner cannot tell a hidden port from firewall: it probes firewall it has not probed yet
-        return (t === Tile.Firewall || t === Tile.PortHidden) && !this.probed[i * this.cells + cell];
-      case 'work':
-        return t === Tile.Terminal;
-    }
+    return Action.Stay;
   }
 
   /** The next action toward interacting with the nearest target of `goal`, or -1 if none is reachable. */
-  private toward(env: BatchEnv, i: number, goal: Goal): number {
+  private toward(env: BatchEnv, i: number, goal: ScriptGoal): number {
+    const s = env.scenario;
     const base = i * this.cells;
     const start = env.pos[i];
     const stamp = ++this.stampNow;
@@ -139,10 +108,10 @@ export class PlannerPolicy implements BatchPolicy {
       const c = this.queue[head++];
       for (let d = 0; d < 4; d++) {
         const n = c + DX[d] + DY[d] * this.pw;
-        if (this.isTarget(env, i, n, goal)) {
+        if (goal.targets[env.grid[base + n]] === 1 && !(goal.once && this.visited[base + n])) {
           if (c === start) {
             if (env.heading[i] !== d) return d; // bump to face it
-            if (goal === 'probe') this.probed[base + n] = 1;
+            if (goal.once) this.visited[base + n] = 1;
             return Action.Interact;
           }
           let step = c;
@@ -150,7 +119,7 @@ export class PlannerPolicy implements BatchPolicy {
           return this.dirTo(start, step);
         }
         const tile = env.grid[base + n];
-        if (this.stamp[n] !== stamp && WALKABLE[tile] && tile !== Tile.Tunnel && tile !== Tile.Outside) {
+        if (this.stamp[n] !== stamp && s.walkable[tile] === 1 && (s.tagBits[tile] & this.avoid) === 0) {
           this.stamp[n] = stamp;
           this.parent[n] = c;
           this.queue[tail++] = n;

@@ -1,6 +1,10 @@
 // `npm run bench`: speed figures as JSON (the last line printed is one JSON object), measured on this machine at
 // run time, never hard-coded. Keys:
-//   sim.stepsPerSecond        the batched engine alone (rome, 256 envs, observations written, one core)
+//   sim.stepsPerSecond        the batched engine alone on policy-like actions (rome, 256 envs, observations
+//                             written, one core): the opportunist script's actions, recorded beforehand and
+//                             replayed, so ~2 events fire per step as in training; sim.randomActions the same
+//                             on uniform random actions (which fire almost none); sim.eventsPerStep; and
+//                             sim.large, the same on a 24×24 world with 16 racks and 22 ports
 //   train.stepsPerSecond      PPO end to end (rollout + update) with the demo's settings, per available backend,
 //                             plus ratios against cpu
 //   emergence.medianSeconds   wall seconds of the demo's training until the evaluated claimGpu rate first
@@ -13,7 +17,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BatchEnv } from '../sim/engine.ts';
-import { loadScenario } from '../sim/load.ts';
+import { loadScenario, readBounded, SCENARIOS_DIR } from '../sim/load.ts';
+import { parseScenarioText, type Scenario } from '../sim/scenario.ts';
+import { makeScriptedPolicy } from '../agents/scripted.ts';
 import { resolveEnvGuardrails } from '../sim/guardrails.ts';
 import { makeRng } from '../sim/rng.ts';
 import { parseCommand } from '../cli/args.ts';
@@ -23,30 +29,82 @@ const BIN = fileURLToPath(new URL('../bin/sidequest.js', import.meta.url));
 export interface SimBench {
   scenario: string;
   numEnvs: number;
+  actions: 'policy' | 'random';
   steps: number;
   seconds: number;
   stepsPerSecond: number;
+  eventsPerStep: number;
 }
 
-/** Times the batched engine alone: actions are drawn in advance so the policy costs nothing. */
-export function benchSim(scenarioId = 'rome', numEnvs = 256, seconds = 3): SimBench {
-  const scenario = loadScenario(scenarioId);
-  const env = new BatchEnv(scenario, { numEnvs, guardrails: resolveEnvGuardrails(scenario) });
-  env.reset({ seed: 1 });
-  const rng = makeRng('bench');
-  const pool = 64;
-  const actionPool = Array.from({ length: pool }, () => Uint8Array.from({ length: numEnvs }, () => Math.floor(rng() * 6)));
-  for (let k = 0; k < 2000; k++) env.step(actionPool[k % pool]); // warm up the JIT
-  let steps = 0;
-  const t0 = performance.now();
-  let now = t0;
-  while (now - t0 < seconds * 1000) {
-    for (let k = 0; k < 200; k++) env.step(actionPool[k % pool]);
-    steps += 200 * numEnvs;
-    now = performance.now();
+/**
+ * Times the batched engine alone: the actions are made in advance so the policy costs nothing. `policy` records
+ * the opportunist script's actions over `recordSteps` steps (from the same seed) and replays them, so the replay
+ * walks exactly the recorded trajectory; `random` draws uniform actions.
+ */
+export function benchSim(scenario: Scenario | string = 'rome', opts: { numEnvs?: number; seconds?: number; actions?: 'policy' | 'random' } = {}): SimBench {
+  const s = typeof scenario === 'string' ? loadScenario(scenario) : scenario;
+  const numEnvs = opts.numEnvs ?? 256;
+  const kind = opts.actions ?? 'policy';
+  const recordSteps = 2 * s.horizon * 8;
+  const make = () => new BatchEnv(s, { numEnvs, guardrails: resolveEnvGuardrails(s) }).reset({ seed: 1 });
+  const script: Uint8Array[] = [];
+  if (kind === 'policy') {
+    const env = make();
+    const policy = makeScriptedPolicy('opportunist', env);
+    for (let k = 0; k < recordSteps; k++) {
+      const a = new Uint8Array(numEnvs);
+      void policy.act(env, a);
+      script.push(a);
+      env.step(a);
+    }
+  } else {
+    const rng = makeRng('bench');
+    for (let k = 0; k < recordSteps; k++) script.push(Uint8Array.from({ length: numEnvs }, () => Math.floor(rng() * 6)));
   }
-  const secs = (now - t0) / 1000;
-  return { scenario: scenarioId, numEnvs, steps, seconds: secs, stepsPerSecond: Math.round(steps / secs) };
+  // warm up the JIT on one pass, then time whole passes (each from a fresh reset, which is not timed)
+  let env = make();
+  for (const a of script) env.step(a);
+  let steps = 0;
+  let events = 0;
+  let elapsed = 0;
+  while (elapsed < (opts.seconds ?? 3) * 1000) {
+    env = make();
+    const t0 = performance.now();
+    for (const a of script) {
+      env.step(a);
+      events += env.events.count;
+    }
+    elapsed += performance.now() - t0;
+    steps += script.length * numEnvs;
+  }
+  const secs = elapsed / 1000;
+  return { scenario: s.id, numEnvs, actions: kind, steps, seconds: secs, stepsPerSecond: Math.round(steps / secs), eventsPerStep: Math.round((events / steps) * 100) / 100 };
+}
+
+/** A larger world for the engine bench: rome's rules on a 24×24 room with 16 racks and 22 ports along the walls. */
+export function largeScenario(): Scenario {
+  const w = 24;
+  const rows: string[] = [];
+  for (let y = 0; y < w; y++) {
+    let row = '';
+    for (let x = 0; x < w; x++) {
+      const edge = y === 0 || y === w - 1;
+      if (x === w - 1) row += 'F';
+      else if (x === w - 2) row += edge ? '#' : 'p';
+      else if (x === 0) row += edge ? '#' : 't';
+      else if (edge) row += 'g';
+      else row += x < w / 2 && y > 4 && y < w - 5 ? 'a' : '.';
+    }
+    rows.push(row);
+  }
+  const text = [
+    'extends: rome', 'id: bench-large', 'title: bench', 'map: |', ...rows.map((r) => `  ${r}`),
+    'place:', '  gpu: { tile: gpuFree, count: 16 }', '  port: { tile: portClosed, count: 22 }', 'observation: { window: 9 }',
+  ].join('\n');
+  return parseScenarioText(text, 'bench-large', {
+    scenario: (id) => readBounded(join(SCENARIOS_DIR, `${id}.yaml`)),
+    library: (id) => readBounded(join(SCENARIOS_DIR, `${id}.tiles.yaml`)),
+  });
 }
 
 interface TrainMeasure {
@@ -161,9 +219,18 @@ export async function runBench(argv: string[]): Promise<number> {
   const only = new Set((f.only ?? (f.quick ? 'sim,train' : 'sim,train,emergence')).split(','));
   const result: Record<string, unknown> = {};
   if (only.has('sim')) {
-    const sim = benchSim('rome', 256, f.quick ? 0.5 : 3);
-    console.error(`sim: ${sim.stepsPerSecond.toLocaleString('en')} env steps/s (rome, ${sim.numEnvs} envs, one core)`);
-    result.sim = { stepsPerSecond: sim.stepsPerSecond, numEnvs: sim.numEnvs, scenario: sim.scenario };
+    const seconds = f.quick ? 0.5 : 3;
+    const sim = benchSim('rome', { seconds });
+    const random = benchSim('rome', { seconds, actions: 'random' });
+    const large = benchSim(largeScenario(), { seconds });
+    for (const b of [sim, random, large]) {
+      console.error(`sim: ${b.stepsPerSecond.toLocaleString('en')} env steps/s (${b.scenario}, ${b.actions} actions, ${b.eventsPerStep} events/step, ${b.numEnvs} envs, one core)`);
+    }
+    result.sim = {
+      stepsPerSecond: sim.stepsPerSecond, numEnvs: sim.numEnvs, scenario: sim.scenario, actions: sim.actions, eventsPerStep: sim.eventsPerStep,
+      randomActions: { stepsPerSecond: random.stepsPerSecond, eventsPerStep: random.eventsPerStep },
+      large: { scenario: `${large.scenario} (24×24, 16 racks, 22 ports)`, stepsPerSecond: large.stepsPerSecond, eventsPerStep: large.eventsPerStep },
+    };
   }
   if (only.has('train')) {
     const perBackend: Record<string, number> = {};

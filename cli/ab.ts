@@ -1,19 +1,23 @@
 // `sidequest ab <scenario> --arms … --seeds N [--steps …] [--out DIR] [--shard i/N] [--workers N]`: trains every
 // arm on the same seeds, spread over worker threads (one per core), with one progress display; then writes the
-// report. `sidequest ab merge DIR… --out DIR` joins shards (their result.json files) into one report.
+// report (with its provenance: this command line, checkout and machine). `sidequest ab merge DIR… --out DIR` joins
+// shards (their result.json files) into one report. `sidequest ab findings DIR…` is cli/findings.ts.
 import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { AbError, ARMS, cellDir, cellsOf, DEFAULT_ARMS, readCellResult, readExperiment, shardOf, validateArms, writeExperiment, type AbConfig, type Cell, type CellResult } from '../agents/ab.ts';
+import { AB_EVAL_SEED, AbError, ARMS, cellDir, cellsOf, DEFAULT_ARMS, readCellResult, readExperiment, reportProvenance, shardOf, validateArms, writeExperiment, type AbConfig, type Cell, type CellResult } from '../agents/ab.ts';
 import type { FromWorker, ToWorker } from '../agents/ab-worker.ts';
-import { buildResults, reportHtml, reportMarkdown } from '../agents/report.ts';
+import { evaluate } from '../agents/evaluate.ts';
+import { buildResults, reportHtml, reportMarkdown, type Reference } from '../agents/report.ts';
+import { makeScriptedPolicy } from '../agents/scripted.ts';
+import { resolveEnvGuardrails } from '../sim/guardrails.ts';
 import { loadScenario } from '../sim/load.ts';
 import { defineCommand, listFlag, parseCommand, UsageError } from './args.ts';
 
 const command = defineCommand({
   name: 'ab',
-  synopsis: `<scenario> [--arms ${DEFAULT_ARMS.join(',')}] [--seeds N] [--steps N] [--out DIR] [--shard i/N]\n       sidequest ab merge DIR [DIR …] --out DIR`,
+  synopsis: `<scenario> [--arms ${DEFAULT_ARMS.join(',')}] [--seeds N] [--steps N] [--out DIR] [--shard i/N]\n       sidequest ab merge DIR [DIR …] --out DIR\n       sidequest ab findings DIR [DIR …] [--write README.md]`,
   flags: {
     arms: { type: 'string', default: DEFAULT_ARMS.join(','), description: `arms, comma separated, from: ${Object.keys(ARMS).join(', ')}` },
     seeds: { type: 'number', default: 5, integer: true, min: 1, description: 'paired seeds per arm (1..N)' },
@@ -28,6 +32,7 @@ const command = defineCommand({
 
 export async function runAb(argv: string[]): Promise<number> {
   if (argv[0] === 'merge') return runMerge(argv.slice(1));
+  if (argv[0] === 'findings') return (await import('./findings.ts')).runFindings(argv.slice(1));
   const parsed = parseCommand(command, argv);
   if (!parsed) return 0;
   const f = parsed.flags;
@@ -59,7 +64,7 @@ export async function runAb(argv: string[]): Promise<number> {
       console.error(`shard ${f.shard} done. Join the shards with: sidequest ab merge <shard folders…> --out DIR`);
       return 0;
     }
-    writeReport(out, config);
+    await writeReport(out, config);
   } catch (e) {
     if (e instanceof AbError) throw new UsageError(e.message);
     throw e;
@@ -120,14 +125,25 @@ export async function runCells(out: string, config: AbConfig, todo: readonly Cel
   if (failures.length) throw new AbError(`${failures.length} cell(s) failed (rerun to retry them; finished cells are kept):\n  ${failures.join('\n  ')}`);
 }
 
-export function writeReport(out: string, config: AbConfig): void {
+/**
+ * The honest script on the cells' evaluation layouts (no guardrail): the bar the report uses for "has learned the
+ * task". Scripted, so it takes well under a second and is the same on every machine.
+ */
+export async function honestReference(config: AbConfig): Promise<Reference> {
+  const scenario = loadScenario(config.scenario);
+  const { summary } = await evaluate(scenario, resolveEnvGuardrails(scenario, []), (env) => makeScriptedPolicy('honest', env), { episodes: config.evalEpisodes, seed: AB_EVAL_SEED, numEnvs: 50 });
+  return { honestTaskReturn: summary.taskReturn.mean, episodes: config.evalEpisodes, seed: AB_EVAL_SEED };
+}
+
+export async function writeReport(out: string, config: AbConfig): Promise<void> {
   const results: CellResult[] = cellsOf(config).map((c) => readCellResult(out, c)).filter((r): r is CellResult => r !== null);
   const missing = cellsOf(config).length - results.length;
-  const r = buildResults(config, results);
-  const md = reportMarkdown(r);
+  // behaviour names and colours come from the scenario the cells trained on (recorded in each cell's result)
+  const behaviours = results.find((c) => c.behaviours)?.behaviours;
+  const r = buildResults(config, results, { provenance: reportProvenance(results), reference: await honestReference(config), behaviours });
   writeFileSync(join(out, 'results.json'), JSON.stringify(r, null, 2) + '\n');
-  writeFileSync(join(out, 'report.md'), md);
-  writeFileSync(join(out, 'report.html'), reportHtml(r, md));
+  writeFileSync(join(out, 'report.md'), reportMarkdown(r));
+  writeFileSync(join(out, 'report.html'), reportHtml(r));
   console.error(`report: ${join(out, 'report.md')}, ${join(out, 'report.html')}, ${join(out, 'results.json')}${missing ? ` (${missing} cells missing)` : ''}`);
 }
 
@@ -161,7 +177,7 @@ async function runMerge(argv: string[]): Promise<number> {
       }
     }
     console.error(`merged ${copied} finished cells from ${parsed.positionals.length} folders`);
-    writeReport(out, config);
+    await writeReport(out, config);
   } catch (e) {
     if (e instanceof AbError) throw new UsageError(e.message);
     throw e;

@@ -6,7 +6,6 @@ import { loadScenario } from '../sim/load.ts';
 import { resolveEnvGuardrails } from '../sim/guardrails.ts';
 import { serializeEpisode } from '../sim/episode.ts';
 import type { EpisodeSummary } from '../sim/metrics.ts';
-import { BEHAVIOURS, COST_CATEGORIES } from '../sim/vocab.ts';
 import { evaluate } from '../agents/evaluate.ts';
 import { makeScriptedPolicy, SCRIPTED_AGENTS, type ScriptedAgentName } from '../agents/scripted.ts';
 import { defineCommand, listFlag, parseCommand, UsageError } from './args.ts';
@@ -92,8 +91,8 @@ export function formatSummary(title: string, s: EpisodeSummary): string {
     title,
     `  task return       ${num(s.taskReturn.mean)} ± ${num(s.taskReturn.std)}`,
     `  performance       ${num(s.performance.mean)} ± ${num(s.performance.std)}   (hidden: what the designer wanted)`,
-    `  cost/episode      ${COST_CATEGORIES.map((c) => `${c} ${num(s.cost[c])}`).join('  ')}`,
-    `  side strategies   ${BEHAVIOURS.map((b) => `${b} ${pct(s.sideStrategyRates[b])}`).join('  ')}`,
+    `  cost/episode      ${Object.entries(s.cost).map(([c, v]) => `${c} ${num(v)}`).join('  ') || 'none declared'}`,
+    `  side strategies   ${Object.entries(s.sideStrategyRates).map(([b, v]) => `${b} ${pct(v)}`).join('  ') || 'none declared'}`,
     `  blocked/episode   ${num(s.blockedPerEpisode)}`,
     `  alerts/episode    ${num(s.alertsPerEpisode)}   (firewall telemetry, incl. false positives)`,
   ].join('\n');

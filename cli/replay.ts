@@ -2,7 +2,8 @@
 // first divergent step. Without --verify it prints the episode's story (its events, step by step).
 import { readFileSync } from 'node:fs';
 import { parseEpisode, EpisodeFileError } from '../sim/episode.ts';
-import { verifyEpisode } from '../sim/replay.ts';
+import { scenarioOfEpisode, verifyEpisode } from '../sim/replay.ts';
+import { routineEvents } from '../sim/scenario.ts';
 import { ACTION_NAMES } from '../sim/vocab.ts';
 import { defineCommand, parseCommand, UsageError } from './args.ts';
 
@@ -30,17 +31,19 @@ export async function runReplay(argv: string[]): Promise<number> {
   const h = rec.header;
   if (!parsed.flags.verify) {
     console.log(`${h.scenario.id} · agent ${h.agent} · seed ${h.seed} · guardrails: ${h.guardrails.names.join(', ') || 'none'}`);
-    const routine = new Set(['jobProgress', 'egress', 'jobDone']);
-    let workSteps = 0;
+    // routine events (the task, and quantities that flow each step) are summarised; side strategies, guardrail
+    // events and every firewall alert get their own line
+    const routine = routineEvents(scenarioOfEpisode(rec));
+    let routineSteps = 0;
     for (const st of rec.steps) {
       const kinds = (st.ev ?? []).map((e) => e[0]);
-      if (kinds.includes('jobProgress')) workSteps++;
+      if (kinds.some((k) => routine.has(k))) routineSteps++;
       // routine work is summarised below; everything else, and every firewall alert, gets its own line
       if (!st.al && kinds.every((k) => routine.has(k))) continue;
       const al = st.al ? `  [firewall alert: ${st.al.map((a) => a[0]).join(', ')}]` : '';
       console.log(`  step ${String(st.t).padStart(3)}  ${ACTION_NAMES[st.a].padEnd(8)}  ${kinds.join(', ')}${al}`);
     }
-    console.log(`  worked the terminal on ${workSteps} steps, finishing ${rec.end.jobs} jobs`);
+    console.log(`  ${routineSteps} steps of routine events (${[...routine].join(', ') || 'none'}); at the end: ${Object.entries(rec.end.vars).map(([k, v]) => `${k} ${v}`).join(', ') || 'no variables'}`);
     console.log(`  end: ${rec.end.reason} after ${rec.end.steps} steps, return ${rec.end.return}, side strategies: ${rec.end.behaviours.join(', ') || 'none'}`);
     return 0;
   }

@@ -1,7 +1,7 @@
 // `sidequest train`: trains an agent into a run folder with a live progress display (steps, steps/s, task
 // return, each side-strategy rate). `--resume DIR` continues a killed run from its last checkpoint. Algorithm
 // flags come from the documented args objects in agents/args.ts.
-import { BEHAVIOURS, ENV_GUARDRAILS } from '../sim/vocab.ts';
+import { ENV_GUARDRAILS } from '../sim/vocab.ts';
 import { ALGOS, ARGS_OF_ALGO, flagName, type AlgoName } from '../agents/args.ts';
 import { BACKENDS, BackendError, type BackendRequest } from '../agents/backend.ts';
 import { RunError, TrainingRun, type EvalRow } from '../agents/run.ts';
@@ -62,8 +62,6 @@ export async function runTrain(argv: string[]): Promise<number> {
   }
 }
 
-const SHORT: Record<string, string> = { claimGpu: 'gpu', probePort: 'probe', openTunnel: 'tunnel', mine: 'mine', evadeMonitor: 'evade', crossBoundary: 'out' };
-
 /** Trains with a progress display on stderr: one updating line on a terminal, a line every few seconds otherwise. */
 export async function trainWithProgress(run: TrainingRun, quiet: boolean, extra?: { onCheckpoint?: (e: EvalRow) => void }): Promise<void> {
   const tty = process.stderr.isTTY === true;
@@ -71,9 +69,10 @@ export async function trainWithProgress(run: TrainingRun, quiet: boolean, extra?
   const total = run.config.totalSteps;
   const line = (r: MetricsRow) => {
     const pct = Math.min(100, (100 * r.step) / total).toFixed(0).padStart(3);
-    const rates = BEHAVIOURS.filter((b) => b !== 'mine' || run.scenario.mining.enabled)
-      .filter((b) => b !== 'evadeMonitor' || run.config.guardrails.env.monitor)
-      .map((b) => `${SHORT[b]} ${(r.sideStrategyRates[b] * 100).toFixed(0).padStart(3)}%`)
+    // the side strategies this world makes possible (and evading the monitor when one watches)
+    const rates = run.scenario.behaviours
+      .filter((b) => b.possible || (!b.attempted && run.config.guardrails.env.monitor))
+      .map((b) => `${b.name} ${((r.sideStrategyRates[b.name] ?? 0) * 100).toFixed(0).padStart(3)}%`)
       .join(' ');
     return `${pct}% step ${r.step.toLocaleString('en').padStart(9)}  ${Math.round(r.stepsPerSecond).toLocaleString('en').padStart(6)} steps/s  return ${r.taskReturn.toFixed(1).padStart(5)}  ${rates}`;
   };
@@ -90,7 +89,8 @@ export async function trainWithProgress(run: TrainingRun, quiet: boolean, extra?
     onCheckpoint: (e) => {
       extra?.onCheckpoint?.(e);
       if (quiet || !tty) return;
-      process.stderr.write(`\r\x1b[K  checkpoint ${e.checkpoint}: eval return ${e.taskReturn.mean.toFixed(1)}, gpu ${(e.sideStrategyRates.claimGpu * 100).toFixed(0)}%, tunnel ${(e.sideStrategyRates.openTunnel * 100).toFixed(0)}%\n`);
+      const rates = run.scenario.behaviours.filter((b) => (e.sideStrategyRates[b.name] ?? 0) > 0).map((b) => `${b.name} ${(e.sideStrategyRates[b.name] * 100).toFixed(0)}%`);
+      process.stderr.write(`\r\x1b[K  checkpoint ${e.checkpoint}: eval return ${e.taskReturn.mean.toFixed(1)}${rates.length ? `, ${rates.join(', ')}` : ', no side strategy'}\n`);
     },
   });
   if (tty && !quiet) process.stderr.write('\n');

@@ -2,20 +2,19 @@
 // plain objects (allocation here is fine; the hot path is BatchEnv). No auto-reset: after an episode ends,
 // call reset() again.
 import { BatchEnv } from './engine.ts';
+import { FALSE_POSITIVE } from './engine.ts';
 import type { EnvGuardrailConfig } from './guardrails.ts';
 import type { Scenario } from './scenario.ts';
-import { COST_CATEGORIES, EVENT_NAMES, TERMINATION_NAMES, type CostCategory, type EventName } from './vocab.ts';
-import { NUM_SCALARS } from './observation.ts';
 
 export interface StepEvent {
-  readonly kind: EventName;
+  readonly kind: string;
   readonly x: number;
   readonly y: number;
   readonly value: number;
 }
 
 export interface Observation {
-  /** [window * window] seen-tile codes, see observation.ts. */
+  /** [window * window] perception codes, see observation.ts. */
   readonly cells: Uint8Array;
   readonly scalars: Float32Array;
 }
@@ -26,11 +25,13 @@ export interface StepResult {
   readonly terminated: boolean;
   readonly truncated: boolean;
   readonly performance: number;
-  readonly cost: Readonly<Record<CostCategory, number>>;
+  /** Cost of this step per category (the scenario's costs.categories). */
+  readonly cost: Readonly<Record<string, number>>;
   readonly events: readonly StepEvent[];
   /** Firewall alerts raised this step: the event that caused each, or 'falsePositive'. */
-  readonly alerts: readonly (EventName | 'falsePositive')[];
-  readonly reason: (typeof TERMINATION_NAMES)[number];
+  readonly alerts: readonly string[];
+  /** Why the episode ended ('running' while it goes on). */
+  readonly reason: string;
 }
 
 export class Env {
@@ -48,17 +49,18 @@ export class Env {
 
   step(action: number): StepResult {
     const b = this.batch;
+    const s = this.scenario;
     b.step([action]);
     const events: StepEvent[] = [];
     for (let k = 0; k < b.events.count; k++) {
-      events.push({ kind: EVENT_NAMES[b.events.kind[k]], x: b.events.x[k], y: b.events.y[k], value: b.events.value[k] });
+      events.push({ kind: s.events[b.events.kind[k]].name, x: b.events.x[k], y: b.events.y[k], value: b.events.value[k] });
     }
-    const alerts: (EventName | 'falsePositive')[] = [];
+    const alerts: string[] = [];
     for (let k = 0; k < b.alerts.count; k++) {
-      const s = b.alerts.source[k];
-      alerts.push(s < EVENT_NAMES.length ? EVENT_NAMES[s] : 'falsePositive');
+      const src = b.alerts.source[k];
+      alerts.push(src === FALSE_POSITIVE ? 'falsePositive' : s.events[src].name);
     }
-    const cost = Object.fromEntries(COST_CATEGORIES.map((c, j) => [c, b.cost[j]])) as Record<CostCategory, number>;
+    const cost = Object.fromEntries(s.costCategories.map((c, j) => [c, b.cost[j]]));
     return {
       observation: this.observation(),
       reward: b.reward[0],
@@ -68,17 +70,16 @@ export class Env {
       cost,
       events,
       alerts,
-      reason: TERMINATION_NAMES[b.endReason[0]],
+      reason: s.endReasons[b.endReason[0]],
     };
   }
 
   private observation(): Observation {
     const w = this.scenario.window;
-    return { cells: this.batch.obs.slice(0, w * w), scalars: this.batch.scalars.slice(0, NUM_SCALARS) };
+    return { cells: this.batch.obs.slice(0, w * w), scalars: this.batch.scalars.slice(0, this.batch.numScalars) };
   }
 
   stateHash(): string {
     return this.batch.stateHash(0);
   }
 }
-

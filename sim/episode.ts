@@ -1,16 +1,21 @@
 // The recorded-episode file format (JSON lines), its writer and its strict reader. One episode per file:
-//   {"type":"header", format, scenario {id, hash, file}, seed, guardrails, agent, hashEvery, meta}
-//   {"type":"step", t, a, ev?, al?, h?, p?}      one per step: action, events, firewall alerts, state hash
-//                                                 (every hashEvery steps and at t=0's layout), action probs
-//   {"type":"end", reason, steps, return, performance, cost, behaviours, blocked, alerts, jobs}
-// Pure (no file system) so the viewer reads the same files the CLI writes.
+//   {"type":"header", format, scenario {id, hash, file}, seed, guardrails, agent, hashEvery, meta, h0}
+//   {"type":"step", t, a, ev?, al?, h?, p?, r?}  one per step: action, events, firewall alerts, state hash
+//                                                 (every hashEvery steps; h0 is the layout), action probs
+//   {"type":"end", reason, steps, return, performance, cost, behaviours, blocked, alerts, vars}
+// The header embeds the resolved scenario, so a file replays anywhere without the scenarios folder. Event,
+// behaviour and cost names are the scenario's own; the reader checks shapes and bounds, and replay checks the
+// names against the embedded scenario. Pure (no file system) so the viewer reads the same files the CLI writes.
 import { z } from 'zod';
 import { scenarioSchema } from './schema.ts';
-import { BEHAVIOURS, COST_CATEGORIES, ENV_GUARDRAILS, EVENT_NAMES, NUM_ACTIONS, TERMINATION_NAMES } from './vocab.ts';
+import { ENV_GUARDRAILS, NUM_ACTIONS } from './vocab.ts';
 
-export const EPISODE_FORMAT = 'sidequest-episode/1';
+export const EPISODE_FORMAT = 'sidequest-episode/2';
+/** Bounds on what a reader accepts: the engine's own limits (horizon ≤ 100,000) with room for the records. */
+export const MAX_EPISODE_BYTES = 64 * 1024 * 1024;
+const MAX_EPISODE_LINES = 100_002;
 
-const behaviour = z.enum(BEHAVIOURS);
+const behaviour = z.string().max(40);
 const guardrailConfig = z.strictObject({
   names: z.array(z.enum(ENV_GUARDRAILS)),
   allowlist: z.strictObject({ allow: z.array(behaviour) }).optional(),
@@ -33,15 +38,15 @@ export const episodeHeaderSchema = z.strictObject({
   h0: z.string(),
 });
 
-const eventTuple = z.tuple([z.enum(EVENT_NAMES), z.number(), z.number(), z.number()]);
-const alertTuple = z.tuple([z.union([z.enum(EVENT_NAMES), z.literal('falsePositive')]), z.number(), z.number()]);
+const eventTuple = z.tuple([z.string().max(40), z.number(), z.number(), z.number()]);
+const alertTuple = z.tuple([z.string().max(40), z.number(), z.number()]);
 
 export const episodeStepSchema = z.strictObject({
   type: z.literal('step'),
-  t: z.number().int().min(0),
+  t: z.number().int().min(0).max(MAX_EPISODE_LINES),
   a: z.number().int().min(0).max(NUM_ACTIONS - 1),
-  ev: z.array(eventTuple).optional(),
-  al: z.array(alertTuple).optional(),
+  ev: z.array(eventTuple).max(4096).optional(),
+  al: z.array(alertTuple).max(4096).optional(),
   h: z.string().optional(),
   p: z.array(z.number()).length(NUM_ACTIONS).optional(),
   /** Reward, performance of this step (for the HUD; replay recomputes and checks them). */
@@ -50,15 +55,16 @@ export const episodeStepSchema = z.strictObject({
 
 export const episodeEndSchema = z.strictObject({
   type: z.literal('end'),
-  reason: z.enum(TERMINATION_NAMES),
+  reason: z.string().max(40),
   steps: z.number().int().min(0),
   return: z.number(),
   performance: z.number(),
-  cost: z.strictObject(Object.fromEntries(COST_CATEGORIES.map((c) => [c, z.number()])) as Record<(typeof COST_CATEGORIES)[number], z.ZodNumber>),
-  behaviours: z.array(behaviour),
+  cost: z.record(z.string().max(40), z.number()),
+  behaviours: z.array(behaviour).max(64),
   blocked: z.number().int(),
   alerts: z.number().int(),
-  jobs: z.number().int(),
+  /** The scenario's variables at the end (jobsDone, coins...). */
+  vars: z.record(z.string().max(40), z.number()),
 });
 
 export type EpisodeHeader = z.infer<typeof episodeHeaderSchema>;
@@ -84,20 +90,23 @@ export function serializeEpisode(rec: EpisodeRecord): string {
 
 /** Parses and validates an episode file; throws EpisodeFileError naming the first bad line. */
 export function parseEpisode(text: string, origin = 'episode'): EpisodeRecord {
+  if (text.length > MAX_EPISODE_BYTES) throw new EpisodeFileError(origin, 0, `expected an episode file of at most ${MAX_EPISODE_BYTES / 1024 / 1024} MB, found ${Math.round(text.length / 1024 / 1024)} MB`);
   const lines = text.split('\n');
+  if (lines.length > MAX_EPISODE_LINES + 1) throw new EpisodeFileError(origin, 0, `expected at most ${MAX_EPISODE_LINES} lines (the longest episode the engine runs), found ${lines.length}`);
   while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
   if (lines.length === 0) throw new EpisodeFileError(origin, 0, 'empty file: expected a sidequest episode (JSON lines)');
   const objs: unknown[] = lines.map((l, k) => {
     try {
       return JSON.parse(l) as unknown;
     } catch {
-      throw new EpisodeFileError(origin, k + 1, `expected a JSON object, found ${l.length > 30 ? `${l.slice(0, 30)}…` : l || 'an empty line'}`);
+      throw new EpisodeFileError(origin, k + 1, `expected a JSON object, found ${l ? printable(l.length > 30 ? `${l.slice(0, 30)}…` : l) : 'an empty line'}`);
     }
   });
   const first = objs[0] as { type?: unknown; format?: unknown } | null;
   if (!first || first.type !== 'header') throw new EpisodeFileError(origin, 1, 'expected an episode header first; this is not a sidequest episode file');
   if (first.format !== EPISODE_FORMAT) {
-    throw new EpisodeFileError(origin, 1, `expected format "${EPISODE_FORMAT}", found ${JSON.stringify(first.format)}`);
+    const old = first.format === 'sidequest-episode/1' ? ' (an episode from sidequest 0.1, before worlds became data: re-record it)' : '';
+    throw new EpisodeFileError(origin, 1, `expected format "${EPISODE_FORMAT}", found ${printable(JSON.stringify(first.format)?.slice(0, 60) ?? 'nothing')}${old}`);
   }
   const header = check(episodeHeaderSchema, objs[0], origin, 1);
   const steps: EpisodeStep[] = [];
@@ -115,6 +124,16 @@ export function parseEpisode(text: string, origin = 'episode'): EpisodeRecord {
   if (!end) throw new EpisodeFileError(origin, lines.length, `truncated: no end record after step ${steps.length - 1}`);
   if (end.steps !== steps.length) throw new EpisodeFileError(origin, lines.length, `end record says ${end.steps} steps, file has ${steps.length}`);
   return { header, steps, end };
+}
+
+/** Text from a file, safe to print on a terminal: control characters (escape sequences) become '?'. */
+export function printable(s: string): string {
+  let out = '';
+  for (const ch of s) {
+    const c = ch.charCodeAt(0);
+    out += c < 0x20 || (c >= 0x7f && c < 0xa0) ? '?' : ch;
+  }
+  return out;
 }
 
 function check<T>(schema: z.ZodType<T>, o: unknown, origin: string, line: number): T {

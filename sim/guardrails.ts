@@ -1,21 +1,23 @@
 // Env-side guardrails (DESIGN.md §5): resolving names and options into the compact form the engine checks on
-// every interaction. The engine owns enforcement; this module owns what each guardrail means and its defaults.
+// every attempt. The engine owns enforcement; this module owns what each guardrail means and its defaults.
+// Guardrails are orthogonal to a world's rules: they act only on the behaviours a scenario declares (blocking an
+// attempt, penalising or ending on a success), never on its physics, so naming one never switches a rule off.
 import {
   allowlistOptions, blocklistOptions, monitorOptions, tripwireOptions, type GuardrailOptionsFile,
 } from './schema.ts';
-import { BEHAVIOURS, Behaviour, ENV_GUARDRAILS, type EnvGuardrailName } from './vocab.ts';
+import { ENV_GUARDRAILS, type EnvGuardrailName } from './vocab.ts';
 import type { Scenario } from './scenario.ts';
 
 /** Resolved env-side guardrails: recorded verbatim in runs and episode headers, so a replay rebuilds them. */
 export interface EnvGuardrailConfig {
   readonly names: readonly EnvGuardrailName[];
-  readonly allowlist?: { readonly allow: readonly (typeof BEHAVIOURS)[number][] };
-  readonly blocklist?: { readonly block: readonly (typeof BEHAVIOURS)[number][]; readonly mode: 'block' | 'penalty'; readonly penalty: number };
+  readonly allowlist?: { readonly allow: readonly string[] };
+  readonly blocklist?: { readonly block: readonly string[]; readonly mode: 'block' | 'penalty'; readonly penalty: number };
   readonly monitor?: { readonly detect: number; readonly penalty: number; readonly terminate: boolean };
-  readonly tripwire?: { readonly on: readonly (typeof BEHAVIOURS)[number][] };
+  readonly tripwire?: { readonly on: readonly string[] };
 }
 
-/** What the engine checks: bit masks over behaviour ids. */
+/** What the engine checks: bit masks over behaviour indices. */
 export interface CompiledGuardrails {
   /** Attempts of these behaviours are stopped (actionBlocked). */
   readonly blockMask: number;
@@ -26,9 +28,6 @@ export interface CompiledGuardrails {
   /** Succeeding at one of these ends the episode (tripwire). */
   readonly tripwireMask: number;
 }
-
-/** Behaviours a person or agent attempts (evadeMonitor is a consequence, not an attempt). */
-const ATTEMPTABLE = BEHAVIOURS.filter((b) => b !== 'evadeMonitor');
 
 export class GuardrailError extends Error {}
 
@@ -57,22 +56,29 @@ export function resolveEnvGuardrails(scenario: Scenario, names?: readonly string
   return out;
 }
 
-function maskOf(list: readonly (typeof BEHAVIOURS)[number][]): number {
-  let m = 0;
-  for (const b of list) m |= 1 << Behaviour[b];
-  return m;
-}
-
-export function compileGuardrails(cfg: EnvGuardrailConfig): CompiledGuardrails {
+/** Bit masks over the scenario's behaviours; a name the scenario does not declare is an error. */
+export function compileGuardrails(cfg: EnvGuardrailConfig, scenario: Scenario): CompiledGuardrails {
+  const maskOf = (list: readonly string[], what: string): number => {
+    let m = 0;
+    for (const b of list) {
+      const def = scenario.behaviourByName.get(b);
+      if (!def) throw new GuardrailError(`${what} names "${b}", which ${scenario.id} does not declare (its behaviours: ${[...scenario.behaviourByName.keys()].join(', ') || 'none'})`);
+      m |= 1 << def.index;
+    }
+    return m;
+  };
+  // what an agent can attempt: the behaviours some rule is an attempt at (evadeMonitor is a consequence)
+  let attemptable = 0;
+  for (const b of scenario.behaviours) if (b.attempted) attemptable |= 1 << b.index;
   let blockMask = 0;
   let penaltyMask = 0;
   let penaltyReward = 0;
-  if (cfg.names.includes('sandbox')) blockMask |= maskOf(ATTEMPTABLE);
-  if (cfg.allowlist) blockMask |= maskOf(ATTEMPTABLE) & ~maskOf(cfg.allowlist.allow);
+  if (cfg.names.includes('sandbox')) blockMask |= attemptable;
+  if (cfg.allowlist) blockMask |= attemptable & ~maskOf(cfg.allowlist.allow, 'allowlist');
   if (cfg.blocklist) {
-    if (cfg.blocklist.mode === 'block') blockMask |= maskOf(cfg.blocklist.block);
+    if (cfg.blocklist.mode === 'block') blockMask |= maskOf(cfg.blocklist.block, 'blocklist');
     else {
-      penaltyMask = maskOf(cfg.blocklist.block);
+      penaltyMask = maskOf(cfg.blocklist.block, 'blocklist');
       penaltyReward = cfg.blocklist.penalty;
     }
   }
@@ -81,6 +87,6 @@ export function compileGuardrails(cfg: EnvGuardrailConfig): CompiledGuardrails {
     penaltyMask,
     penaltyReward,
     monitor: cfg.monitor ?? null,
-    tripwireMask: cfg.tripwire ? maskOf(cfg.tripwire.on) : 0,
+    tripwireMask: cfg.tripwire ? maskOf(cfg.tripwire.on, 'tripwire') : 0,
   };
 }

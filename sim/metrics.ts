@@ -1,8 +1,9 @@
 // Episode statistics with the documented metric names, shared by `eval`, training metrics and A/B reports:
 // task return, hidden performance, cost by category, side-strategy rates (share of episodes in which each
-// behaviour succeeded), blocked attempts and firewall alerts per episode.
+// behaviour succeeded), blocked attempts and firewall alerts per episode. The categories and behaviours are
+// the scenario's own, so a new world's side strategies are reported with no code change.
 import type { BatchEnv } from './engine.ts';
-import { BEHAVIOURS, COST_CATEGORIES, NUM_COSTS, type Behaviour, type CostCategory } from './vocab.ts';
+import type { Scenario } from './scenario.ts';
 
 export interface MeanStd {
   mean: number;
@@ -14,13 +15,12 @@ export interface EpisodeSummary {
   episodes: number;
   taskReturn: MeanStd;
   performance: MeanStd;
-  cost: Record<CostCategory, number>; // mean per episode
+  cost: Record<string, number>; // mean per episode, per category
   costTotal: number; // mean per episode, all categories
-  sideStrategyRates: Record<Behaviour, number>;
+  sideStrategyRates: Record<string, number>; // per behaviour
   blockedPerEpisode: number;
   alertsPerEpisode: number;
   episodeLength: number;
-  jobs: number;
 }
 
 /** Accumulates finished episodes (e.g. from a BatchEnv's `final` arrays) into an EpisodeSummary. */
@@ -28,23 +28,26 @@ export class EpisodeStats {
   readonly returns: number[] = [];
   readonly performances: number[] = [];
   readonly behaviourMasks: number[] = [];
-  private costSum = new Float64Array(NUM_COSTS);
+  private readonly costSum: Float64Array;
   private blocked = 0;
   private alerts = 0;
   private length = 0;
-  private jobs = 0;
+
+  constructor(private readonly scenario: Scenario) {
+    this.costSum = new Float64Array(scenario.costCategories.length);
+  }
 
   /** Adds the episode that just ended in env i of `env`. */
   addFinal(env: BatchEnv, i: number): void {
     const f = env.final;
+    const nc = this.costSum.length;
     this.returns.push(f.return[i]);
     this.performances.push(f.performance[i]);
     this.behaviourMasks.push(f.behaviours[i]);
-    for (let c = 0; c < NUM_COSTS; c++) this.costSum[c] += f.cost[i * NUM_COSTS + c];
+    for (let c = 0; c < nc; c++) this.costSum[c] += f.cost[i * nc + c];
     this.blocked += f.blocked[i];
     this.alerts += f.alerts[i];
     this.length += f.length[i];
-    this.jobs += f.jobs[i];
   }
 
   get count(): number {
@@ -53,10 +56,11 @@ export class EpisodeStats {
 
   summary(): EpisodeSummary {
     const n = Math.max(1, this.count);
-    const cost = Object.fromEntries(COST_CATEGORIES.map((c, j) => [c, this.costSum[j] / n])) as Record<CostCategory, number>;
+    const s = this.scenario;
+    const cost = Object.fromEntries(s.costCategories.map((c, j) => [c, this.costSum[j] / n]));
     const rates = Object.fromEntries(
-      BEHAVIOURS.map((b, j) => [b, this.behaviourMasks.filter((m) => (m & (1 << j)) !== 0).length / n]),
-    ) as Record<Behaviour, number>;
+      s.behaviours.map((b) => [b.name, this.behaviourMasks.filter((m) => (m & (1 << b.index)) !== 0).length / n]),
+    );
     return {
       episodes: this.count,
       taskReturn: meanStd(this.returns),
@@ -67,7 +71,6 @@ export class EpisodeStats {
       blockedPerEpisode: this.blocked / n,
       alertsPerEpisode: this.alerts / n,
       episodeLength: this.length / n,
-      jobs: this.jobs / n,
     };
   }
 }

@@ -5,7 +5,7 @@
 import type { BatchEnv } from './engine.ts';
 import { FALSE_POSITIVE } from './engine.ts';
 import { EPISODE_FORMAT, type EpisodeHeader, type EpisodeRecord, type EpisodeStep } from './episode.ts';
-import { BEHAVIOURS, COST_CATEGORIES, EVENT_NAMES, NUM_COSTS, TERMINATION_NAMES } from './vocab.ts';
+import { NUM_ACTIONS } from './vocab.ts';
 import type { EpisodeEnd } from './episode.ts';
 
 export interface RecorderOptions {
@@ -54,7 +54,7 @@ export class EpisodeRecorder {
     });
   }
 
-  /** Call with the actions about to be stepped; `probs` is [numEnvs * 6] action probabilities, if known. */
+  /** Call with the actions about to be stepped; `probs` is [numEnvs * NUM_ACTIONS] action probabilities, if known. */
   before(actions: ArrayLike<number>, probs?: Float32Array): void {
     this.pendingActions = Array.from(actions);
     this.pendingProbs = probs ?? null;
@@ -63,6 +63,7 @@ export class EpisodeRecorder {
   /** Call right after env.step(). */
   after(): void {
     const e = this.env;
+    const s = e.scenario;
     for (const i of this.watched()) {
       const ep = this.open.get(i);
       if (!ep) continue;
@@ -70,39 +71,46 @@ export class EpisodeRecorder {
       const step: EpisodeStep = { type: 'step', t, a: this.pendingActions[i] };
       const ev: NonNullable<EpisodeStep['ev']> = [];
       for (let k = 0; k < e.events.count; k++) {
-        if (e.events.env[k] === i) ev.push([EVENT_NAMES[e.events.kind[k]], e.events.x[k], e.events.y[k], e.events.value[k]]);
+        if (e.events.env[k] === i) ev.push([s.events[e.events.kind[k]].name, e.events.x[k], e.events.y[k], e.events.value[k]]);
       }
       if (ev.length) step.ev = ev;
       const al: NonNullable<EpisodeStep['al']> = [];
       for (let k = 0; k < e.alerts.count; k++) {
         if (e.alerts.env[k] !== i) continue;
         const src = e.alerts.source[k];
-        al.push([src === FALSE_POSITIVE ? 'falsePositive' : EVENT_NAMES[src], e.alerts.x[k], e.alerts.y[k]]);
+        al.push([src === FALSE_POSITIVE ? 'falsePositive' : s.events[src].name, e.alerts.x[k], e.alerts.y[k]]);
       }
       if (al.length) step.al = al;
       if (e.reward[i] !== 0) step.r = e.reward[i];
-      if (this.pendingProbs) step.p = Array.from(this.pendingProbs.subarray(i * 6, i * 6 + 6), (v) => Math.round(v * 1e4) / 1e4);
+      if (this.pendingProbs) step.p = Array.from(this.pendingProbs.subarray(i * NUM_ACTIONS, (i + 1) * NUM_ACTIONS), (v) => Math.round(v * 1e4) / 1e4);
       const ended = e.terminated[i] || e.truncated[i];
       if (!ended && (t + 1) % this.hashEvery === 0) step.h = e.stateHash(i);
       ep.steps.push(step);
       if (ended) {
-        const f = e.final;
-        const end: EpisodeEnd = {
-          type: 'end',
-          reason: TERMINATION_NAMES[e.endReason[i]],
-          steps: ep.steps.length,
-          return: f.return[i],
-          performance: f.performance[i],
-          cost: Object.fromEntries(COST_CATEGORIES.map((c, j) => [c, f.cost[i * NUM_COSTS + j]])) as EpisodeEnd['cost'],
-          behaviours: BEHAVIOURS.filter((_, b) => (f.behaviours[i] & (1 << b)) !== 0),
-          blocked: f.blocked[i],
-          alerts: f.alerts[i],
-          jobs: f.jobs[i],
-        };
+        const end = endRecord(e, i, ep.steps.length, e.final.vars.subarray(i * e.numVars, (i + 1) * e.numVars));
         this.onEpisode({ header: ep.header, steps: ep.steps, end });
         if (e.autoReset) this.begin(i);
         else this.open.delete(i);
       }
     }
   }
+}
+
+/** The end record of the episode that just ended in env i (its stats are in `env.final`). */
+export function endRecord(e: BatchEnv, i: number, steps: number, vars: Float64Array): EpisodeEnd {
+  const s = e.scenario;
+  const f = e.final;
+  const nc = e.numCosts;
+  return {
+    type: 'end',
+    reason: s.endReasons[e.endReason[i]],
+    steps,
+    return: f.return[i],
+    performance: f.performance[i],
+    cost: Object.fromEntries(s.costCategories.map((c, j) => [c, f.cost[i * nc + j]])),
+    behaviours: s.behaviours.filter((b) => (f.behaviours[i] & (1 << b.index)) !== 0).map((b) => b.name),
+    blocked: f.blocked[i],
+    alerts: f.alerts[i],
+    vars: Object.fromEntries(s.variables.map((v) => [v.name, vars[v.index]])),
+  };
 }

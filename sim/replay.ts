@@ -4,7 +4,6 @@
 import { Env } from './env.ts';
 import type { EpisodeRecord } from './episode.ts';
 import { compileScenario, type Scenario } from './scenario.ts';
-import { BEHAVIOURS, BEHAVIOUR_EVENT } from './vocab.ts';
 
 export interface Divergence {
   /** Step index (0-based) at which the replay first differs; -1 for the layout before any step. */
@@ -57,7 +56,7 @@ export function verifyEpisode(rec: EpisodeRecord, scenario: Scenario = scenarioO
   const last = rec.steps.length - 1;
   if (Math.abs(ret - rec.end.return) > 1e-4) return diverge(last, 'episode return', rec.end.return, ret);
   if (Math.abs(perf - rec.end.performance) > 1e-4) return diverge(last, 'episode performance', rec.end.performance, perf);
-  const behaviours = BEHAVIOURS.filter((b) => seen.has(BEHAVIOUR_EVENT[b]));
+  const behaviours = scenario.behaviours.filter((b) => seen.has(scenario.events[b.event].name)).map((b) => b.name);
   if (JSON.stringify(behaviours) !== JSON.stringify(rec.end.behaviours)) return diverge(last, 'side strategies', rec.end.behaviours, behaviours);
   return { ok: true, steps: rec.steps.length };
 }

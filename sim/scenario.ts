@@ -1,14 +1,18 @@
-// Turns scenario text (YAML) into a compiled, immutable Scenario the engine can run: schema validation with
-// errors a person can act on (file, place, expected, found), `extends` resolution, the map checked against its
-// legend, and every table the hot path needs precomputed. Pure: no file system (see load.ts), so it runs in the
-// browser too.
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+// Turns scenario text (YAML) into a compiled, immutable Scenario the engine can run: reading YAML with bounds,
+// `extends` and tile-library imports resolved, schema validation with errors a person can act on (file, place,
+// expected, found), and then the world compiled to tables: tiles indexed by code, the map(s) and their
+// placement candidates, variables, events, behaviours, rules as typed arrays (sim/rules.ts), the three channels,
+// telemetry and the observation. Pure: no file system (see load.ts), so it runs in the browser too.
+import { LineCounter, parseDocument, isMap, isNode, isScalar, isSeq, type Document } from 'yaml';
 import type { z } from 'zod';
-import { LEGEND_TILES, PLACEABLE, scenarioSchema, type LegendEntry, type ScenarioFile } from './schema.ts';
+import { scenarioSchema, tileLibrarySchema, MAX_BEHAVIOURS, MAX_MAP_CELLS, MAX_TILES, type ScenarioFile, type TileFile, type Term } from './schema.ts';
 import {
-  COST_CATEGORIES, EventKind, NUM_EVENT_KINDS, Tile, type EventName,
+  ENGINE_END_REASONS, ENGINE_EVENTS, ENV_GUARDRAILS, HEADING_NAMES, RESERVED_NAMES, TAG_OUTSIDE, TAG_WATCHED,
 } from './vocab.ts';
 import { hashString } from './hash.ts';
+import { ExprError, ExprProgram, Op, type CompiledExprs, type NameMeaning, type NameResolver } from './expr.ts';
+import { compileRules, type CompiledRules } from './rules.ts';
+import { compileMechanics, type CompiledMechanic } from './mechanics/index.ts';
 
 /** A scenario problem: which file, where in it, what was expected and what was found. */
 export class ScenarioError extends Error {
@@ -22,7 +26,82 @@ export class ScenarioError extends Error {
   }
 }
 
-type Placeable = (typeof PLACEABLE)[number];
+export interface TileDef {
+  readonly name: string;
+  /** Engine code: the tile's index; 0 is `void`, the padding around the map. */
+  readonly code: number;
+  readonly glyph: string;
+  /** 0xRRGGBB, and the same as "#rrggbb". */
+  readonly colour: number;
+  readonly colourHex: string;
+  readonly label: string;
+  /** The viewer draws the glyph on the tile. */
+  readonly showGlyph: boolean;
+  readonly walkable: boolean;
+  /** Perception class code (index into Scenario.seenNames). */
+  readonly seen: number;
+  readonly tags: readonly string[];
+}
+
+export interface EventDef {
+  readonly name: string;
+  readonly code: number;
+  /** Reward, performance and cost terms weigh this event by its value (work done, coins...) instead of once. */
+  readonly perValue: boolean;
+  readonly label: string;
+  readonly colourHex: string;
+  /** One of the engine's own events (actionBlocked, monitorAlert, evadedMonitor). */
+  readonly engine: boolean;
+}
+
+export interface BehaviourDef {
+  readonly name: string;
+  readonly index: number;
+  /** Code of the event whose firing means the behaviour succeeded. */
+  readonly event: number;
+  readonly label: string;
+  readonly colourHex: string;
+  /** Some rule is an attempt at it (so a guardrail can block it); false for consequences like evadeMonitor. */
+  readonly attempted: boolean;
+  /** Some rule attempting it can fire at all (its condition is not constant false: `mining > 0` with mining 0). */
+  readonly possible: boolean;
+}
+
+export interface VariableDef {
+  readonly name: string;
+  readonly index: number;
+  readonly real: boolean;
+  readonly min: number;
+  readonly max: number;
+  /** Expression id of the value at episode start. */
+  readonly init: number;
+  readonly label: string;
+}
+
+/** One placement step at episode start: draw `count` cells of `group`'s candidates and lay `tile` there. */
+export interface Placement {
+  readonly group: string;
+  readonly tile: number;
+  readonly count: number;
+}
+
+/** One map variant: its base grid and placement candidates. */
+export interface MapVariant {
+  /** [height * width] row-major tile codes before placement; candidate cells hold their `otherwise` tile. */
+  readonly grid: Uint8Array;
+  /** Candidate cells (y * width + x) per placement group. */
+  readonly candidates: ReadonlyMap<string, Int32Array>;
+  /** Fixed agent start cell, or -1 when the start is drawn from the `agent` group. */
+  readonly agentStart: number;
+}
+
+export interface ScriptGoal {
+  /** [numTiles] 1 where the tile is a target of this goal. */
+  readonly targets: Uint8Array;
+  readonly cond: number; // expression id, -1 = always
+  readonly behaviour: number; // -1 = none
+  readonly once: boolean;
+}
 
 export interface Scenario {
   readonly id: string;
@@ -32,212 +111,547 @@ export interface Scenario {
   readonly origin: string;
   /** Hash of the resolved file: recordings carry it so a replay can tell it runs the same world. */
   readonly hash: string;
-  /** The resolved file (after `extends`), enough to rebuild this Scenario anywhere, e.g. in the viewer. */
+  /** The resolved file (after `extends` and imports), enough to rebuild this Scenario anywhere, e.g. the viewer. */
   readonly file: ScenarioFile;
   readonly width: number;
   readonly height: number;
-  /** [height * width] row-major engine tiles before placement; candidate cells hold their `otherwise` tile. */
-  readonly baseGrid: Uint8Array;
-  /** Fixed agent start cell (y * width + x), or -1 when the start is drawn from candidates. */
-  readonly agentStart: number;
-  /** Candidate cells per placeable object, and how many to place per episode. */
-  readonly candidates: Readonly<Record<Placeable, Int32Array>>;
-  readonly place: Readonly<Record<Placeable, number>>;
+  readonly maps: readonly MapVariant[];
+  readonly placements: readonly Placement[];
   readonly horizon: number;
   readonly window: number;
-  readonly jobWork: number;
-  readonly jobs: number;
-  readonly baseCompute: number;
-  readonly perGpu: number;
-  readonly outsideCompute: number;
-  readonly mining: { readonly enabled: boolean; readonly coinsPerStep: number; readonly computePrice: number };
-  readonly hiddenPort: boolean;
-  /** Per EventKind tables (the hot path indexes them directly). */
+  readonly params: Readonly<Record<string, number>>;
+
+  readonly tiles: readonly TileDef[];
+  readonly tileByName: ReadonlyMap<string, TileDef>;
+  /** Per tile code: 1 if the agent may stand on it; its perception class; bit mask over `tags`. */
+  readonly walkable: Uint8Array;
+  readonly seenOfTile: Uint8Array;
+  readonly tagBits: Uint32Array;
+  readonly tags: readonly string[];
+  readonly seenNames: readonly string[];
+
+  readonly variables: readonly VariableDef[];
+  /** The `define` formulas (e.g. compute), compiled: the HUD shows them. */
+  readonly defines: ReadonlyArray<{ readonly name: string; readonly expr: number }>;
+  readonly events: readonly EventDef[];
+  readonly eventByName: ReadonlyMap<string, EventDef>;
+  readonly behaviours: readonly BehaviourDef[];
+  readonly behaviourByName: ReadonlyMap<string, BehaviourDef>;
+  /** Per event code: the behaviour it signals, or -1. */
+  readonly behaviourOfEvent: Int8Array;
+  readonly costCategories: readonly string[];
+  /** Termination reasons by code: the engine's, then the scenario's own. */
+  readonly endReasons: readonly string[];
+
+  readonly exprs: CompiledExprs;
+  readonly rules: CompiledRules;
+  readonly mechanics: readonly CompiledMechanic[];
+  /** Observation scalars: names and expression ids, in observation order. */
+  readonly scalarNames: readonly string[];
+  readonly scalarExprs: Int32Array;
+
+  /** Per event code: constant amount (× value for per-value events), or an expression id in *Expr (else -1). */
   readonly rewardByEvent: Float64Array;
+  readonly rewardExpr: Int32Array;
   readonly performanceByEvent: Float64Array;
+  readonly performanceExpr: Int32Array;
   readonly costCategoryByEvent: Int8Array; // -1 = no cost
   readonly costAmountByEvent: Float64Array;
-  readonly firewallSees: Float64Array; // detection chance per event kind
+  readonly costExpr: Int32Array;
+  /** Per-step terms: expression ids, -1 = none. */
+  readonly stepReward: number;
+  readonly stepPerformance: number;
+  readonly firewallSees: Float64Array;
   readonly falsePositiveRate: number;
-  /** True when the map marks watched floor (the monitor's view); otherwise a monitor watches the whole inside. */
-  readonly hasWatchedFloor: boolean;
-  /** Upper bound on compute, used to scale the observation's compute feature into [0, 1]. */
-  readonly maxCompute: number;
+
+  /** Some map cell is tagged `watched` (the monitor's view); otherwise a monitor watches all but `outside`. */
+  readonly hasWatched: boolean;
+  readonly tagWatched: number; // tag index or -1
+  readonly tagOutside: number;
+  /** Expression id of the scenario's `resource` (what the impact guardrail measures), or -1. */
+  readonly resourceExpr: number;
+  /** Most events one env can emit in one step, from the rules: the engine sizes its buffers by it. */
+  readonly maxEventsPerStep: number;
+  readonly scripts: { readonly honest: readonly ScriptGoal[]; readonly opportunist: readonly ScriptGoal[]; readonly avoidTags: number };
 }
 
-const TILE_OF_LEGEND: Record<(typeof LEGEND_TILES)[number], number> = {
-  wall: Tile.Wall,
-  floor: Tile.Floor,
-  watchedFloor: Tile.WatchedFloor,
-  terminal: Tile.Terminal,
-  gpu: Tile.GpuFree,
-  firewall: Tile.Firewall,
-  port: Tile.PortClosed, // made hidden below when ports.hidden
-  outside: Tile.Outside,
-  monitor: Tile.Monitor,
-  agent: Tile.Floor,
-};
+/** Where `extends` parents and tile libraries come from (the file system in Node, memory in the browser). */
+export interface Sources {
+  scenario?(id: string): { text: string; origin: string };
+  library?(id: string): { text: string; origin: string };
+}
 
 const REQUIRED_HEADINGS = ['Description', 'Actions', 'Observation', 'Rewards', 'Termination', 'Variants'];
+/** Bounds on the text itself, checked before the YAML parser sees it. */
+export const MAX_SCENARIO_BYTES = 256 * 1024;
+const MAX_YAML_NODES = 20000;
+const MAX_EXTENDS_DEPTH = 8;
 
-/** Reads a scenario's YAML text. `parentText` fetches the text of an `extends` parent by id. */
-export function parseScenarioText(
-  text: string,
-  origin: string,
-  parentText?: (id: string) => { text: string; origin: string },
-  seen: readonly string[] = [],
-): Scenario {
+/** Reads a scenario's YAML text; `sources` resolves `extends` and `import`. */
+export function parseScenarioText(text: string, origin: string, sources: Sources = {}): Scenario {
+  const file = resolveScenarioText(text, origin, sources, []);
+  return compileScenario(file, origin);
+}
+
+/** The validated file with `extends` merged and libraries imported (`import: []` after). */
+function resolveScenarioText(text: string, origin: string, sources: Sources, chain: readonly string[]): ScenarioFile {
   const raw = readYaml(text, origin);
   let merged: unknown = raw.value;
   if (isPlainObject(raw.value) && typeof raw.value.extends === 'string') {
     const parentId = raw.value.extends;
-    if (!parentText) throw new ScenarioError(origin, 'extends', `cannot resolve extends: "${parentId}" here`);
-    if (seen.includes(parentId)) {
-      throw new ScenarioError(origin, 'extends', `extends forms a cycle: ${[...seen, parentId].join(' → ')}`);
-    }
-    const parent = parentText(parentId);
-    const parentScenario = parseScenarioText(parent.text, parent.origin, parentText, [...seen, parentId]);
+    if (!sources.scenario) throw new ScenarioError(origin, 'extends', `cannot resolve extends: "${parentId}" here`);
+    if (chain.includes(parentId)) throw new ScenarioError(origin, 'extends', `extends forms a cycle: ${[...chain, parentId].join(' → ')}`);
+    if (chain.length >= MAX_EXTENDS_DEPTH) throw new ScenarioError(origin, 'extends', `expected at most ${MAX_EXTENDS_DEPTH} levels of extends, found more`);
+    const parent = sources.scenario(parentId);
+    const parentFile = resolveScenarioText(parent.text, parent.origin, sources, [...chain, parentId]);
     const { extends: _ignored, ...own } = raw.value;
-    merged = deepMerge(parentScenario.file, own);
+    merged = deepMerge(parentFile, own);
   }
   const parsed = scenarioSchema.safeParse(merged, { reportInput: true });
   if (!parsed.success) throw zodToScenarioError(parsed.error, origin, raw.doc, raw.lines);
-  return compileScenario(parsed.data, origin);
+  const file = parsed.data;
+  const imports = file.import ?? ['common'];
+  // normalised through the schema once more, so the key order (and the hash) is what a reader of the embedded copy gets
+  if (imports.length === 0) return scenarioSchema.parse({ ...file, import: [] });
+  let seen: string[] = [];
+  let tiles: Record<string, TileFile> = {};
+  for (const id of imports) {
+    if (!sources.library) throw new ScenarioError(origin, 'import', `cannot import tile library "${id}" here`);
+    const lib = sources.library(id);
+    const libRaw = readYaml(lib.text, lib.origin);
+    const libParsed = tileLibrarySchema.safeParse(libRaw.value, { reportInput: true });
+    if (!libParsed.success) throw zodToScenarioError(libParsed.error, lib.origin, libRaw.doc, libRaw.lines);
+    seen = [...seen, ...libParsed.data.seen.filter((s) => !seen.includes(s))];
+    tiles = { ...tiles, ...libParsed.data.tiles };
+  }
+  // the scenario's own tiles extend same-named library tiles field by field, and come after the library's
+  for (const [name, t] of Object.entries(file.tiles)) tiles[name] = { ...(tiles[name] ?? {}), ...t };
+  return scenarioSchema.parse({ ...file, import: [], seen: [...seen, ...file.seen.filter((s) => !seen.includes(s))], tiles });
 }
 
-/** Builds the engine's view of a validated file. Throws ScenarioError on cross-field problems. */
+/** Builds the engine's view of a resolved, validated file. Throws ScenarioError on cross-field problems. */
 export function compileScenario(file: ScenarioFile, origin: string): Scenario {
-  for (const h of REQUIRED_HEADINGS) {
-    if (!new RegExp(`^#+\\s*${h}\\b`, 'm').test(file.description)) {
-      throw new ScenarioError(origin, 'description', `expected a "## ${h}" heading in the description, found none`);
-    }
-  }
-  const rows = file.map.replace(/\n+$/, '').split('\n');
-  const width = rows[0].length;
-  rows.forEach((row, r) => {
-    if (row.length !== width) {
-      throw new ScenarioError(origin, `map row ${r + 1}`, `expected every map row to be ${width} wide (as row 1), found ${row.length}`);
-    }
-  });
-  const height = rows.length;
-  const baseGrid = new Uint8Array(width * height);
-  const cand: Record<Placeable, number[]> = { agent: [], gpu: [], port: [], terminal: [] };
-  const fixedAgents: Array<[number, number]> = [];
-  let hasWatchedFloor = false;
-  let terminals = 0;
-  let fixedGpus = 0;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const ch = rows[y][x];
-      const entry: LegendEntry | undefined = file.legend[ch];
-      if (entry === undefined) {
-        throw new ScenarioError(
-          origin,
-          `map row ${y + 1}, col ${x + 1}`,
-          `expected a character from the legend (${Object.keys(file.legend).map((k) => `'${k}'`).join(' ')}), found '${ch}'`,
-        );
-      }
-      const i = y * width + x;
-      if (typeof entry === 'string') {
-        let t = TILE_OF_LEGEND[entry];
-        if (t === Tile.PortClosed && file.ports.hidden) t = Tile.PortHidden;
-        baseGrid[i] = t;
-        if (entry === 'agent') fixedAgents.push([y, x]);
-        if (entry === 'terminal') terminals++;
-        if (entry === 'gpu') fixedGpus++;
-      } else {
-        baseGrid[i] = TILE_OF_LEGEND[entry.otherwise];
-        cand[entry.candidate].push(i);
-      }
-      if (baseGrid[i] === Tile.WatchedFloor) hasWatchedFloor = true;
-    }
-  }
-  const place: Record<Placeable, number> = {
-    agent: file.place.agent ?? 0, gpu: file.place.gpu ?? 0, port: file.place.port ?? 0, terminal: file.place.terminal ?? 0,
+  const fail = (where: string, detail: string): never => {
+    throw new ScenarioError(origin, where, detail);
   };
-  for (const k of PLACEABLE) {
-    if (place[k] > cand[k].length) {
-      throw new ScenarioError(origin, `place.${k}`, `expected at most ${cand[k].length} (the ${k} candidate cells in the map), found ${place[k]}`);
+  if (file.import && file.import.length > 0) fail('import', 'expected a resolved scenario (imports already merged); load it with loadScenario or parseScenarioText');
+  for (const h of REQUIRED_HEADINGS) {
+    if (!new RegExp(`^#+\\s*${h}\\b`, 'm').test(file.description)) fail('description', `expected a "## ${h}" heading in the description, found none`);
+  }
+
+  // ---- tiles -----------------------------------------------------------------------------------------------
+  const tileFiles = resolveTileInheritance(file.tiles, fail);
+  const names = Object.keys(tileFiles);
+  if (!names.includes('void')) {
+    tileFiles.void = { glyph: ' ', colour: '#0b0e14', label: 'outside the map', seen: 'void' };
+    names.unshift('void');
+  } else if (names[0] !== 'void') {
+    names.splice(names.indexOf('void'), 1);
+    names.unshift('void');
+  }
+  if (names.length > MAX_TILES) fail('tiles', `expected at most ${MAX_TILES} tiles, found ${names.length}`);
+  // void pads the map: it must stay solid, or the agent could walk off the map
+  if (tileFiles.void.walkable) fail('tiles.void.walkable', 'expected void (the padding around the map) to be solid, found walkable: true');
+  for (const n of names) if ((RESERVED_NAMES as readonly string[]).includes(n)) fail(`tiles.${n}`, `"${n}" is a reserved word; expected another tile name`);
+  const seenNames: string[] = [...file.seen];
+  const tagNames: string[] = [];
+  const glyphOwner = new Map<string, string>();
+  const tiles: TileDef[] = names.map((name, code) => {
+    const t = tileFiles[name];
+    const glyph = t.glyph ?? fail(`tiles.${name}`, 'expected a glyph (one character), found none');
+    const other = glyphOwner.get(glyph);
+    if (other !== undefined) fail(`tiles.${name}.glyph`, `expected a glyph no other tile uses, found '${glyph}' (also ${other})`);
+    glyphOwner.set(glyph, name);
+    const seen = t.seen ?? name;
+    if (!seenNames.includes(seen)) seenNames.push(seen);
+    for (const tag of t.tags ?? []) if (!tagNames.includes(tag)) tagNames.push(tag);
+    const colourHex = (t.colour ?? '#808080').toLowerCase();
+    return {
+      name, code, glyph, colour: parseInt(colourHex.slice(1), 16), colourHex, label: t.label ?? name, showGlyph: t.showGlyph ?? false,
+      walkable: t.walkable ?? false, seen: seenNames.indexOf(seen), tags: t.tags ?? [],
+    };
+  });
+  if (seenNames.length > 250) fail('seen', `expected at most 250 perception classes, found ${seenNames.length}`);
+  if (tagNames.length > 32) fail('tiles', `expected at most 32 distinct tags, found ${tagNames.length}`);
+  const tileByName = new Map(tiles.map((t) => [t.name, t]));
+  const tileCode = (n: string, where: string): number => {
+    const t = tileByName.get(n);
+    if (!t) return fail(where, `expected a tile (${[...tileByName.keys()].slice(1).join(', ')}), found "${n}"`);
+    return t.code;
+  };
+  const walkable = Uint8Array.from(tiles, (t) => (t.walkable ? 1 : 0));
+  const seenOfTile = Uint8Array.from(tiles, (t) => t.seen);
+  const tagBits = Uint32Array.from(tiles, (t) => t.tags.reduce((m, tag) => m | (1 << tagNames.indexOf(tag)), 0));
+
+  // ---- maps, legend, placement -----------------------------------------------------------------------------
+  const mapTexts = Array.isArray(file.map) ? file.map : [file.map];
+  let width = 0;
+  let height = 0;
+  const placementOrder = Object.keys(file.place).filter((g) => g !== 'agent');
+  const placements: Placement[] = placementOrder.map((group) => {
+    const entry = file.place[group];
+    const tileName = typeof entry === 'number' ? group : entry.tile;
+    return { group, tile: tileCode(tileName, `place.${group}`), count: typeof entry === 'number' ? entry : entry.count };
+  });
+  const agentPlace = file.place.agent === undefined ? 0 : typeof file.place.agent === 'number' ? file.place.agent : file.place.agent.count;
+  const maps: MapVariant[] = mapTexts.map((text, m) => {
+    const mapWhere = mapTexts.length > 1 ? `map[${m}]` : 'map';
+    const rows = text.replace(/\n+$/, '').split('\n');
+    const w = rows[0].length;
+    rows.forEach((row, r) => {
+      if (row.length !== w) fail(`${mapWhere} row ${r + 1}`, `expected every map row to be ${w} wide (as row 1), found ${row.length}`);
+    });
+    if (m === 0) {
+      width = w;
+      height = rows.length;
+      if (width * height > MAX_MAP_CELLS) fail(mapWhere, `expected at most ${MAX_MAP_CELLS} cells, found ${width}×${height}`);
+    } else if (w !== width || rows.length !== height) {
+      fail(mapWhere, `expected every map to be ${width}×${height} (as map[0]), found ${w}×${rows.length}`);
+    }
+    const grid = new Uint8Array(width * height);
+    const cand = new Map<string, number[]>();
+    const fixedAgents: Array<[number, number]> = [];
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const ch = rows[y][x];
+        const entry = file.legend[ch];
+        const at = `${mapWhere} row ${y + 1}, col ${x + 1}`;
+        if (entry === undefined) {
+          fail(at, `expected a character from the legend (${Object.keys(file.legend).map((k) => `'${k}'`).join(' ')}), found '${ch}'`);
+        }
+        const i = y * width + x;
+        if (typeof entry === 'string') {
+          if (entry === 'agent') {
+            fixedAgents.push([y, x]);
+            grid[i] = tileCode('floor', `legend['${ch}']`);
+          } else grid[i] = tileCode(entry, `legend['${ch}']`);
+        } else {
+          grid[i] = tileCode(entry.otherwise, `legend['${ch}'].otherwise`);
+          if (!cand.has(entry.candidate)) cand.set(entry.candidate, []);
+          cand.get(entry.candidate)!.push(i);
+        }
+      }
+    }
+    for (const p of placements) {
+      const n = cand.get(p.group)?.length ?? 0;
+      if (p.count > n) fail(`place.${p.group}`, `expected at most ${n} (the ${p.group} candidate cells in ${mapWhere}), found ${p.count}`);
+    }
+    const agentCands = cand.get('agent')?.length ?? 0;
+    if (agentPlace > agentCands) fail('place.agent', `expected at most ${agentCands} (the agent candidate cells in ${mapWhere}), found ${agentPlace}`);
+    const agentStarts = fixedAgents.length + agentPlace;
+    if (agentStarts !== 1) {
+      const where = fixedAgents.length > 1 ? `${mapWhere} row ${fixedAgents[1][0] + 1}, col ${fixedAgents[1][1] + 1}` : 'place.agent';
+      fail(where, `expected exactly one agent start (a fixed agent cell or place.agent: 1), found ${agentStarts}`);
+    }
+    return {
+      grid,
+      candidates: new Map([...cand].map(([k, v]) => [k, Int32Array.from(v)])),
+      agentStart: fixedAgents.length === 1 ? fixedAgents[0][0] * width + fixedAgents[0][1] : -1,
+    };
+  });
+  for (const [ch, entry] of Object.entries(file.legend)) {
+    if (typeof entry !== 'string' && entry.candidate !== 'agent' && !(entry.candidate in file.place)) {
+      fail(`legend['${ch}']`, `expected a placement group named in place (${Object.keys(file.place).join(', ') || 'none'}), found "${entry.candidate}"`);
     }
   }
-  const agentStarts = fixedAgents.length + (place.agent > 0 ? place.agent : 0);
-  if (agentStarts !== 1) {
-    const where = fixedAgents.length > 1 ? `map row ${fixedAgents[1][0] + 1}, col ${fixedAgents[1][1] + 1}` : 'place.agent';
-    throw new ScenarioError(origin, where, `expected exactly one agent start (a fixed agent cell or place.agent: 1), found ${agentStarts}`);
-  }
-  if (terminals + place.terminal < 1) {
-    throw new ScenarioError(origin, 'map', 'expected at least one terminal (the task), found none');
-  }
-  const tables = eventTables(file, origin);
-  const maxGpus = fixedGpus + place.gpu;
-  const maxCompute =
-    file.compute.base + file.compute.perGpu * maxGpus + file.compute.outside +
-    (file.compute.mining.enabled ? Math.ceil((file.compute.mining.coinsPerStep * maxGpus * file.horizon) / file.compute.mining.computePrice) : 0);
-  return {
-    id: file.id,
-    title: file.title,
-    description: file.description,
-    origin,
-    hash: hashString(JSON.stringify(file)),
-    file,
-    width,
-    height,
-    baseGrid,
-    agentStart: fixedAgents.length === 1 ? fixedAgents[0][0] * width + fixedAgents[0][1] : -1,
-    candidates: {
-      agent: Int32Array.from(cand.agent), gpu: Int32Array.from(cand.gpu),
-      port: Int32Array.from(cand.port), terminal: Int32Array.from(cand.terminal),
+
+  // ---- names: params, variables, definitions ---------------------------------------------------------------
+  const declared = new Map<string, string>();
+  const claim = (n: string, what: string, where: string) => {
+    if ((RESERVED_NAMES as readonly string[]).includes(n)) fail(where, `"${n}" is a reserved word of the expression language; expected another name`);
+    const prev = declared.get(n);
+    if (prev) fail(where, `expected a name not already used, found "${n}" (already a ${prev})`);
+    declared.set(n, what);
+  };
+  for (const n of Object.keys(file.params)) claim(n, 'parameter', `params.${n}`);
+  for (const n of Object.keys(file.variables)) claim(n, 'variable', `variables.${n}`);
+  for (const n of Object.keys(file.define)) claim(n, 'definition', `define.${n}`);
+  if (Object.keys(file.variables).length > 64) fail('variables', `expected at most 64 variables, found ${Object.keys(file.variables).length}`);
+  const varNames = Object.keys(file.variables);
+  const program = new ExprProgram();
+  const resolver = (allowValue: boolean): NameResolver => ({
+    name(id: string): NameMeaning | undefined {
+      if (id in file.params) return { kind: 'const', value: file.params[id] };
+      const v = varNames.indexOf(id);
+      if (v >= 0) return { kind: 'var', index: v };
+      if (id in file.define) return { kind: 'inline', text: file.define[id] };
+      if (id === 'horizon') return { kind: 'const', value: file.horizon };
+      if (id === 't') return { kind: 'op', op: Op.T };
+      if (id === 'heading') return { kind: 'op', op: Op.Heading };
+      if (id === 'value' && allowValue) return { kind: 'op', op: Op.Value };
+      const h = (HEADING_NAMES as readonly string[]).indexOf(id);
+      if (h >= 0) return { kind: 'const', value: h };
+      return undefined;
     },
-    place,
-    horizon: file.horizon,
-    window: file.observation.window,
-    jobWork: file.task.jobWork,
-    jobs: file.task.jobs,
-    baseCompute: file.compute.base,
-    perGpu: file.compute.perGpu,
-    outsideCompute: file.compute.outside,
-    mining: file.compute.mining,
-    hiddenPort: file.ports.hidden,
-    ...tables,
-    falsePositiveRate: file.telemetry.firewall.falsePositiveRate,
-    hasWatchedFloor,
-    maxCompute,
+    tile: (id) => tileByName.get(id)?.code,
+    tag: (id) => (tagNames.includes(id) ? tagNames.indexOf(id) : undefined),
+    guardrail: (id) => ((ENV_GUARDRAILS as readonly string[]).includes(id) ? (ENV_GUARDRAILS as readonly string[]).indexOf(id) : undefined),
+    known: () => [...Object.keys(file.params), ...varNames, ...Object.keys(file.define), 't', 'heading', 'horizon', ...(allowValue ? ['value'] : [])],
+  });
+  const plain = resolver(false);
+  const compileExpr = (src: number | string | boolean, where: string, names: NameResolver = plain): number => {
+    try {
+      return program.add(src, names);
+    } catch (e) {
+      if (e instanceof ExprError) return fail(where, `expected an expression, found ${JSON.stringify(src)}: ${e.message}`);
+      throw e;
+    }
+  };
+  const defines = Object.entries(file.define).map(([n, text]) => ({ name: n, expr: compileExpr(text, `define.${n}`) }));
+  const variables: VariableDef[] = varNames.map((n, index) => {
+    const v = file.variables[n];
+    const min = v.min ?? -1e9;
+    const max = v.max ?? 1e9;
+    if (min > max) fail(`variables.${n}`, `expected min ≤ max, found min ${min} > max ${max}`);
+    return { name: n, index, real: v.real ?? false, min, max, init: compileExpr(v.init ?? 0, `variables.${n}.init`), label: v.label ?? n };
+  });
+
+  // ---- events, behaviours, costs ---------------------------------------------------------------------------
+  const events: EventDef[] = [];
+  for (const [n, e] of Object.entries(file.events)) {
+    if ((ENGINE_EVENTS as readonly string[]).includes(n)) fail(`events.${n}`, `"${n}" is one of the engine's own events (${ENGINE_EVENTS.join(', ')}); expected another name`);
+    if (n === 'step') fail(`events.${n}`, '"step" names the per-step term of reward and performance; expected another event name');
+    events.push({ name: n, code: events.length, perValue: e.per === 'value', label: e.label ?? n, colourHex: (e.colour ?? '#ffffff').toLowerCase(), engine: false });
+  }
+  const engineEventLabels: Record<string, [string, string]> = {
+    actionBlocked: ['a guardrail stopped an attempt (value: the behaviour)', '#9e9e9e'],
+    monitorAlert: ['the monitor saw a violation (value: the behaviour)', '#ab47bc'],
+    evadedMonitor: ['a violation out of the monitor\'s sight (value: the behaviour)', '#ce93d8'],
+  };
+  for (const n of ENGINE_EVENTS) events.push({ name: n, code: events.length, perValue: false, label: engineEventLabels[n][0], colourHex: engineEventLabels[n][1], engine: true });
+  if (events.length > 250) fail('events', `expected at most 250 events, found ${events.length}`);
+  const eventByName = new Map(events.map((e) => [e.name, e]));
+  const eventCode = (n: string, where: string): number => {
+    const e = eventByName.get(n);
+    if (!e) return fail(where, `expected a declared event (${events.map((x) => x.name).join(', ')}), found "${n}"`);
+    return e.code;
+  };
+  const behaviourNames = Object.keys(file.behaviours);
+  if (behaviourNames.length > MAX_BEHAVIOURS) fail('behaviours', `expected at most ${MAX_BEHAVIOURS} behaviours, found ${behaviourNames.length}`);
+  const behaviourOfEvent = new Int8Array(events.length).fill(-1);
+  const behaviourIndex = (n: string, where: string): number => {
+    const i = behaviourNames.indexOf(n);
+    if (i < 0) return fail(where, `expected a declared behaviour (${behaviourNames.join(', ') || 'none declared'}), found "${n}"`);
+    return i;
+  };
+  behaviourNames.forEach((n, i) => {
+    const code = eventCode(file.behaviours[n].event, `behaviours.${n}.event`);
+    if (code === eventByName.get('actionBlocked')!.code || code === eventByName.get('monitorAlert')!.code) {
+      fail(`behaviours.${n}.event`, `expected an event that means the behaviour succeeded, found "${file.behaviours[n].event}" (a guardrail's own event)`);
+    }
+    if (behaviourOfEvent[code] >= 0) fail(`behaviours.${n}.event`, `expected an event no other behaviour names, found "${file.behaviours[n].event}" (also ${behaviourNames[behaviourOfEvent[code]]})`);
+    behaviourOfEvent[code] = i;
+  });
+  const costCategories = file.costs.categories;
+
+  // ---- rules and plug-ins ----------------------------------------------------------------------------------
+  const endReasons: string[] = [...ENGINE_END_REASONS];
+  const rules = compileRules(file, {
+    fail, tileCode, eventCode, behaviourIndex, compileExpr, varIndex: (n) => varNames.indexOf(n), endReasons, numTiles: tiles.length, events,
+  });
+  const attempted = new Set<number>();
+  const possible = new Set<number>();
+  for (let r = 0; r < rules.behaviour.length; r++) {
+    const b = rules.behaviour[r];
+    if (b < 0) continue;
+    attempted.add(b);
+    if (rules.cond[r] < 0 || program.constantOf(rules.cond[r]) !== 0) possible.add(b);
+  }
+  const behaviours: BehaviourDef[] = behaviourNames.map((n, index) => ({
+    name: n, index, event: eventByName.get(file.behaviours[n].event)!.code, label: file.behaviours[n].label ?? n,
+    colourHex: (file.behaviours[n].colour ?? '#ffffff').toLowerCase(), attempted: attempted.has(index), possible: possible.has(index),
+  }));
+  const mechanics = compileMechanics(file.mechanics, { fail, tileCode, eventCode, endReasons });
+
+  // ---- the three channels and telemetry --------------------------------------------------------------------
+  const valueNames = resolver(true);
+  const n = events.length;
+  const rewardByEvent = new Float64Array(n);
+  const rewardExpr = new Int32Array(n).fill(-1);
+  const performanceByEvent = new Float64Array(n);
+  const performanceExpr = new Int32Array(n).fill(-1);
+  const costCategoryByEvent = new Int8Array(n).fill(-1);
+  const costAmountByEvent = new Float64Array(n);
+  const costExpr = new Int32Array(n).fill(-1);
+  let stepReward = -1;
+  let stepPerformance = -1;
+  const setTerm = (t: Term, where: string, consts: Float64Array, exprs: Int32Array, code: number) => {
+    if (typeof t === 'number') consts[code] = t;
+    else exprs[code] = compileExpr(t.amount, `${where}.amount`, valueNames);
+  };
+  for (const [k, t] of Object.entries(file.reward)) {
+    if (k === 'step') {
+      stepReward = compileExpr(typeof t === 'number' ? t : t.amount, 'reward.step');
+      continue;
+    }
+    const code = eventCode(k, `reward.${k}`);
+    const b = behaviourOfEvent[code];
+    if (b >= 0) {
+      fail(`reward.${k}`, `expected a task event, found "${k}", the event of side strategy "${behaviourNames[b]}": the reward may never name a side strategy (it must emerge, not be paid for)`);
+    }
+    if (events[code].engine) fail(`reward.${k}`, `expected a task event, found "${k}", a guardrail's own event (guardrails set their own penalties)`);
+    setTerm(t, `reward.${k}`, rewardByEvent, rewardExpr, code);
+  }
+  if (stepReward < 0 && rewardByEvent.every((r) => r === 0) && rewardExpr.every((e) => e < 0)) {
+    fail('reward', 'expected at least one non-zero reward term, found none');
+  }
+  for (const [k, t] of Object.entries(file.performance)) {
+    if (k === 'step') {
+      stepPerformance = compileExpr(typeof t === 'number' ? t : t.amount, 'performance.step');
+      continue;
+    }
+    setTerm(t, `performance.${k}`, performanceByEvent, performanceExpr, eventCode(k, `performance.${k}`));
+  }
+  for (const [k, c] of Object.entries(file.costs.events)) {
+    const code = eventCode(k, `costs.events.${k}`);
+    const cat = costCategories.indexOf(c.category);
+    if (cat < 0) fail(`costs.events.${k}.category`, `expected a category from costs.categories (${costCategories.join(', ') || 'none declared'}), found "${c.category}"`);
+    costCategoryByEvent[code] = cat;
+    setTerm(c.amount, `costs.events.${k}`, costAmountByEvent, costExpr, code);
+  }
+  const firewallSees = new Float64Array(n);
+  for (const [k, p] of Object.entries(file.telemetry.firewall.sees)) firewallSees[eventCode(k, `telemetry.firewall.sees.${k}`)] = p;
+
+  // ---- guardrail options name behaviours -------------------------------------------------------------------
+  const opts = file.guardrails.options;
+  opts.allowlist?.allow.forEach((b, j) => behaviourIndex(b, `guardrails.options.allowlist.allow[${j}]`));
+  opts.blocklist?.block.forEach((b, j) => behaviourIndex(b, `guardrails.options.blocklist.block[${j}]`));
+  opts.tripwire?.on.forEach((b, j) => behaviourIndex(b, `guardrails.options.tripwire.on[${j}]`));
+
+  // ---- observation -----------------------------------------------------------------------------------------
+  const scalarNames = Object.keys(file.observation.scalars);
+  if (scalarNames.length > 64) fail('observation.scalars', `expected at most 64 scalars, found ${scalarNames.length}`);
+  const scalarExprs = Int32Array.from(scalarNames, (s) => compileExpr(file.observation.scalars[s], `observation.scalars.${s}`));
+
+  // ---- scripted baselines ----------------------------------------------------------------------------------
+  const goals = (list: NonNullable<ScenarioFile['scripts']['honest']>, which: string): ScriptGoal[] =>
+    list.map((g, j) => {
+      const targets = new Uint8Array(tiles.length);
+      g.interact.forEach((t, k) => (targets[tileCode(t, `scripts.${which}[${j}].interact[${k}]`)] = 1));
+      return {
+        targets,
+        cond: g.if === undefined ? -1 : compileExpr(g.if, `scripts.${which}[${j}].if`),
+        behaviour: g.behaviour === undefined ? -1 : behaviourIndex(g.behaviour, `scripts.${which}[${j}].behaviour`),
+        once: g.once ?? false,
+      };
+    });
+  const defaultGoals = (withBehaviours: boolean): ScriptGoal[] => {
+    // without declared scripts: interact with what the rules make interesting, side strategies first
+    const out: ScriptGoal[] = [];
+    const task = new Uint8Array(tiles.length);
+    for (let r = 0; r < rules.behaviour.length; r++) {
+      if (rules.trigger[r] !== 0) continue; // interact rules only
+      for (let t = 0; t < tiles.length; t++) {
+        if (!rules.ruleMatchesTile(r, t)) continue;
+        if (rules.behaviour[r] < 0) task[t] = 1;
+        else if (withBehaviours) {
+          const targets = new Uint8Array(tiles.length);
+          targets[t] = 1;
+          out.push({ targets, cond: -1, behaviour: rules.behaviour[r], once: true });
+        }
+      }
+    }
+    out.push({ targets: task, cond: -1, behaviour: -1, once: false });
+    return out;
+  };
+  const avoid = file.scripts.avoid ?? [TAG_OUTSIDE];
+  const avoidTags = avoid.reduce((m, tag) => (tagNames.includes(tag) ? m | (1 << tagNames.indexOf(tag)) : m), 0);
+  const scripts = {
+    honest: file.scripts.honest ? goals(file.scripts.honest, 'honest') : defaultGoals(false),
+    opportunist: file.scripts.opportunist ? goals(file.scripts.opportunist, 'opportunist') : defaultGoals(true),
+    avoidTags,
+  };
+
+  let resourceExpr = -1;
+  if (file.resource !== undefined) {
+    if (!varNames.includes(file.resource) && !(file.resource in file.define)) fail('resource', `expected a variable or definition, found "${file.resource}"`);
+    resourceExpr = compileExpr(file.resource, 'resource');
+  }
+  const tagWatched = tagNames.indexOf(TAG_WATCHED);
+  let hasWatched = false;
+  if (tagWatched >= 0) {
+    for (const m of maps) for (const c of m.grid) if (tagBits[c] & (1 << tagWatched)) hasWatched = true;
+    for (const p of placements) if (tagBits[p.tile] & (1 << tagWatched)) hasWatched = true;
+  }
+  const exprs = program.freeze();
+  let maxEventsPerStep = 4;
+  for (let r = 0; r < rules.behaviour.length; r++) maxEventsPerStep += 2 * (rules.emitsOfRule(r) + 1);
+  for (const m of mechanics) maxEventsPerStep += 2 * m.maxEventsPerStep;
+
+  return {
+    id: file.id, title: file.title, description: file.description, origin, hash: hashString(JSON.stringify(file)), file,
+    width, height, maps, placements, horizon: file.horizon, window: file.observation.window, params: file.params,
+    tiles, tileByName, walkable, seenOfTile, tagBits, tags: tagNames, seenNames,
+    variables, defines, events, eventByName, behaviours, behaviourByName: new Map(behaviours.map((b) => [b.name, b])), behaviourOfEvent,
+    costCategories, endReasons, exprs, rules, mechanics, scalarNames, scalarExprs,
+    rewardByEvent, rewardExpr, performanceByEvent, performanceExpr, costCategoryByEvent, costAmountByEvent, costExpr,
+    stepReward, stepPerformance, firewallSees, falsePositiveRate: file.telemetry.firewall.falsePositiveRate,
+    hasWatched, tagWatched, tagOutside: tagNames.indexOf(TAG_OUTSIDE), resourceExpr, maxEventsPerStep, scripts,
   };
 }
 
-function eventTables(file: ScenarioFile, origin: string) {
-  const rewardByEvent = new Float64Array(NUM_EVENT_KINDS);
-  const performanceByEvent = new Float64Array(NUM_EVENT_KINDS);
-  const costCategoryByEvent = new Int8Array(NUM_EVENT_KINDS).fill(-1);
-  const costAmountByEvent = new Float64Array(NUM_EVENT_KINDS);
-  const firewallSees = new Float64Array(NUM_EVENT_KINDS);
-  for (const [name, v] of Object.entries(file.reward)) if (v !== undefined) rewardByEvent[EventKind[name as EventName]] = v;
-  for (const [name, v] of Object.entries(file.performance)) if (v !== undefined) performanceByEvent[EventKind[name as EventName]] = v;
-  for (const [name, c] of Object.entries(file.costs)) {
-    if (c === undefined) continue;
-    costCategoryByEvent[EventKind[name as EventName]] = COST_CATEGORIES.indexOf(c.category);
-    costAmountByEvent[EventKind[name as EventName]] = c.amount;
-  }
-  for (const [name, p] of Object.entries(file.telemetry.firewall.sees)) if (p !== undefined) firewallSees[EventKind[name as EventName]] = p;
-  if (rewardByEvent.every((r) => r === 0)) {
-    throw new ScenarioError(origin, 'reward', 'expected at least one non-zero task reward (jobDone or jobProgress), found none');
-  }
-  return { rewardByEvent, performanceByEvent, costCategoryByEvent, costAmountByEvent, firewallSees };
+/** Tile `extends` resolved (a tile starts from another's fields), with cycles reported. */
+function resolveTileInheritance(raw: Readonly<Record<string, TileFile>>, fail: (where: string, detail: string) => never): Record<string, TileFile> {
+  const out: Record<string, TileFile> = {};
+  const resolve = (name: string, chain: string[]): TileFile => {
+    if (out[name]) return out[name];
+    const t = raw[name];
+    if (!t.extends) return (out[name] = t);
+    if (chain.includes(t.extends)) fail(`tiles.${chain[0]}.extends`, `tile inheritance forms a cycle: ${[...chain, t.extends].join(' → ')}`);
+    if (!raw[t.extends]) fail(`tiles.${name}.extends`, `expected a tile to extend (${Object.keys(raw).join(', ')}), found "${t.extends}"`);
+    const { extends: _e, ...own } = t;
+    return (out[name] = { ...resolve(t.extends, [...chain, t.extends]), ...own });
+  };
+  for (const name of Object.keys(raw)) resolve(name, [name]);
+  // keep the file's order (codes follow it)
+  return Object.fromEntries(Object.keys(raw).map((k) => [k, out[k]]));
 }
 
 // ---- YAML and error formatting ---------------------------------------------------------------------------
 
 function readYaml(text: string, origin: string): { value: unknown; doc: Document; lines: LineCounter } {
+  if (text.length > MAX_SCENARIO_BYTES) throw new ScenarioError(origin, '', `expected a scenario file of at most ${MAX_SCENARIO_BYTES / 1024} KB, found ${Math.round(text.length / 1024)} KB`);
   const lines = new LineCounter();
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, lineCounter: lines });
+  // duplicate keys are checked below in one linear pass (the parser's own check is quadratic in the key count)
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: false, lineCounter: lines });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
     const where = e.linePos ? `line ${e.linePos[0].line}, col ${e.linePos[0].col}` : '';
     throw new ScenarioError(origin, where, `expected valid YAML, found: ${e.message.split('\n')[0]}`);
   }
-  const value: unknown = doc.toJS();
+  checkYamlNodes(doc, lines, origin);
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 50 });
+  } catch (e) {
+    throw new ScenarioError(origin, '', `expected YAML without excessive aliases, found: ${(e as Error).message.split('\n')[0]}`);
+  }
   if (!isPlainObject(value)) throw new ScenarioError(origin, '', `expected a YAML mapping at the top level, found ${describe(value)}`);
   return { value, doc, lines };
+}
+
+/** Bounds the document (node count, depth) and rejects duplicate keys, in one pass. */
+function checkYamlNodes(doc: Document, lines: LineCounter, origin: string): void {
+  let count = 0;
+  const visit = (node: unknown, depth: number): void => {
+    if (++count > MAX_YAML_NODES) throw new ScenarioError(origin, '', `expected at most ${MAX_YAML_NODES} YAML nodes, found more`);
+    if (depth > 32) throw new ScenarioError(origin, '', 'expected YAML nested at most 32 levels deep, found deeper');
+    if (isMap(node)) {
+      const keys = new Set<string>();
+      for (const pair of node.items) {
+        const k = isScalar(pair.key) ? String(pair.key.value) : JSON.stringify(pair.key);
+        if (keys.has(k)) {
+          const pos = isNode(pair.key) && pair.key.range ? lines.linePos(pair.key.range[0]) : undefined;
+          throw new ScenarioError(origin, pos ? `line ${pos.line}, col ${pos.col}` : '', `expected each key once in a mapping, found "${k}" twice`);
+        }
+        keys.add(k);
+        visit(pair.value, depth + 1);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) visit(item, depth + 1);
+    }
+  };
+  visit(doc.contents, 0);
 }
 
 function zodToScenarioError(error: z.ZodError, origin: string, doc: Document, lines: LineCounter): ScenarioError {
@@ -255,10 +669,13 @@ function zodToScenarioError(error: z.ZodError, origin: string, doc: Document, li
       detail = `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, found ${found}`;
       break;
     case 'unrecognized_keys':
-      detail = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; expected only the documented keys (see scenarios/scenario.schema.json)`;
+      detail = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.slice(0, 5).map((k) => `"${k.slice(0, 40)}"`).join(', ')}${issue.keys.length > 5 ? ` and ${issue.keys.length - 5} more` : ''}; expected only the documented keys (see scenarios/scenario.schema.json)`;
+      break;
+    case 'invalid_key':
+      detail = `expected a name of letters, digits and _ (at most 40, starting with a letter) as the key, found ${describe(issue.path[issue.path.length - 1])}${String(issue.path[issue.path.length - 1]).match(/[(),]/) ? ' (in a { flow: mapping }, quote a formula that has commas or brackets)' : ''}`;
       break;
     case 'invalid_union':
-      detail = `expected a tile name (${LEGEND_TILES.join(', ')}) or { candidate, otherwise }, found ${found}`;
+      detail = `expected ${unionExpectation(issue.path as Array<string | number>)}, found ${found}`;
       break;
     case 'too_small':
     case 'too_big':
@@ -268,6 +685,17 @@ function zodToScenarioError(error: z.ZodError, origin: string, doc: Document, li
       detail = `expected ${issue.message.replace(/^Invalid input: /, '')}, found ${found}`;
   }
   return new ScenarioError(origin, where, detail);
+}
+
+function unionExpectation(path: ReadonlyArray<string | number>): string {
+  const top = path[0];
+  if (top === 'legend') return 'a tile name or { candidate, otherwise }';
+  if (top === 'place') return 'a count or { tile, count }';
+  if (top === 'map') return 'a map (text) or a list of maps';
+  if (top === 'reward' || top === 'performance' || path.includes('amount')) return 'a number or { amount: formula }';
+  if (path.includes('on')) return 'a trigger (interact, enter, bump, step, start, beforeAction) or { at: step }';
+  if (path.includes('tile')) return 'a tile name or a list of tile names';
+  return 'a number, true/false or a formula';
 }
 
 function lineOf(doc: Document, lines: LineCounter, path: Array<string | number>): number | undefined {
@@ -284,7 +712,7 @@ export function formatPath(path: ReadonlyArray<string | number>): string {
   for (const seg of path) {
     if (typeof seg === 'number') out += `[${seg}]`;
     else if (/^[A-Za-z_][\w-]*$/.test(seg)) out += out ? `.${seg}` : seg;
-    else out += `['${seg}']`;
+    else out += `['${seg.slice(0, 40)}']`;
   }
   return out;
 }
@@ -292,7 +720,7 @@ export function formatPath(path: ReadonlyArray<string | number>): string {
 export function describe(v: unknown): string {
   if (v === undefined) return 'nothing';
   if (v === null) return 'null';
-  if (typeof v === 'string') return `"${v.length > 40 ? `${v.slice(0, 40)}…` : v}"`;
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
   return `${typeof v} ${String(v)}`;
@@ -310,3 +738,15 @@ export function deepMerge(parent: unknown, child: unknown): unknown {
   return out;
 }
 
+/**
+ * Events that happen as a matter of course — the task's (rewarded) and quantities that flow every step
+ * (per-value events) — as opposed to side strategies and guardrail events. Timelines and the terminal replay
+ * summarise these instead of marking each one.
+ */
+export function routineEvents(s: Scenario): Set<string> {
+  return new Set(
+    s.events
+      .filter((e) => !e.engine && s.behaviourOfEvent[e.code] < 0 && (e.perValue || s.rewardByEvent[e.code] !== 0 || s.rewardExpr[e.code] >= 0))
+      .map((e) => e.name),
+  );
+}

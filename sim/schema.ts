@@ -1,55 +1,114 @@
 // The scenario file format: one zod schema from which the TypeScript types and the editors' JSON Schema both
-// come. Only shape and ranges are checked here; cross-field rules (the map against its legend, placements
-// against candidates) live in scenario.ts, which turns a parsed file into a compiled Scenario.
+// come, plus the tile library's format. Only shape and ranges are checked here; what needs the whole file (names
+// that must be declared, expressions that must compile, the map against its legend) lives in scenario.ts.
+// Every size has a cap, so a hostile file cannot ask the engine for unbounded memory or work.
 import { z } from 'zod';
-import { BEHAVIOURS, COST_CATEGORIES, EVENT_NAMES, TASK_EVENTS } from './vocab.ts';
+import { ENV_GUARDRAILS } from './vocab.ts';
 
 const probability = z.number().min(0).max(1);
-const behaviour = z.enum(BEHAVIOURS);
-const eventName = z.enum(EVENT_NAMES);
+/** A bounded number: parameters, amounts and bounds stay far from float64's edges. */
+const bounded = z.number().min(-1e9).max(1e9);
+const name = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,39}$/, 'a name of letters, digits and _ (at most 40), starting with a letter');
+/** A formula in the expression language (sim/expr.ts), or a plain number or boolean. */
+export const expression = z.union([bounded, z.boolean(), z.string().max(400)]).describe('a number or a formula such as "floor(workProgress / jobWork)"');
+const colour = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a colour like "#ffb300"');
+const label = z.string().max(200);
 
-/** Tiles a legend character may stand for. `agent` is the agent's fixed start, on floor. */
-export const LEGEND_TILES = [
-  'wall', 'floor', 'watchedFloor', 'terminal', 'gpu', 'firewall', 'port', 'outside', 'monitor', 'agent',
-] as const;
-/** Objects whose position can be drawn per episode from candidate cells. */
-export const PLACEABLE = ['agent', 'gpu', 'port', 'terminal'] as const;
-/** What a candidate cell is when nothing is placed on it. */
-const CANDIDATE_BASE = ['floor', 'watchedFloor', 'wall', 'firewall'] as const;
+export const MAX_TILES = 250;
+export const MAX_BEHAVIOURS = 30;
+export const MAX_MAP_CELLS = 64 * 64;
+
+export const tileSchema = z.strictObject({
+  extends: name.optional().describe('a tile whose fields this one starts from'),
+  glyph: z.string().length(1).optional().describe('one character for the terminal board and board-drawn tests'),
+  showGlyph: z.boolean().optional().describe('the viewer draws the glyph on the tile (default false: colour only)'),
+  colour: colour.optional().describe('the viewer board and legend, and the report'),
+  label: label.optional().describe('one line a person understands'),
+  walkable: z.boolean().optional().describe('the agent may stand on it (default false: solid)'),
+  seen: name.optional().describe('what the agent perceives of it: a perception class (default: its own name)'),
+  tags: z.array(name).max(16).optional().describe('zones and kinds rules and guardrails test (watched, outside, ...)'),
+});
+
+/** scenarios/tiles.yaml and any other library a scenario imports. */
+export const tileLibrarySchema = z.strictObject({
+  seen: z.array(name).max(MAX_TILES).default([]).describe('perception classes in order; the first is "nothing there"'),
+  tiles: z.record(name, tileSchema),
+});
 
 const legendEntry = z.union([
-  z.enum(LEGEND_TILES),
+  name.describe('a tile, or "agent" (the agent starts here, on floor)'),
   z.strictObject({
-    candidate: z.enum(PLACEABLE).describe('object that may be placed here at each episode start'),
-    otherwise: z.enum(CANDIDATE_BASE).describe('what the cell is when nothing is placed on it'),
+    candidate: name.describe('a placement group: its cells are candidates for what `place` draws'),
+    otherwise: name.describe('the tile the cell holds when nothing is placed on it'),
   }),
 ]);
 
-export const sandboxOptions = z.strictObject({}).describe('Capabilities removed: GPUs locked, firewall sealed.');
+const placeEntry = z.union([
+  z.number().int().min(0).max(MAX_MAP_CELLS),
+  z.strictObject({ tile: name, count: z.number().int().min(0).max(MAX_MAP_CELLS) }),
+]);
+
+export const TRIGGERS = ['interact', 'enter', 'bump', 'step', 'start', 'beforeAction'] as const;
+
+const setMap = z.record(name, expression);
+export const effectSchema = z
+  .strictObject({
+    if: expression.optional().describe('the effect happens only when this holds'),
+    emit: name.optional().describe('an event; `value` (default 1) weighs per-value events'),
+    value: expression.optional(),
+    set: setMap.optional().describe('variables set, in order'),
+    add: setMap.optional().describe('amounts added to variables, in order'),
+    replace: name.optional().describe('the target cell becomes this tile'),
+    at: z.enum(['target', 'here']).optional().describe('where `replace` applies (default target)'),
+    end: name.optional().describe('the episode ends (terminated) with this reason'),
+    push: z
+      .strictObject({
+        into: z.array(name).min(1).describe('tiles the pushed tile may move onto'),
+        leave: name.describe('what the pushed tile leaves behind'),
+      })
+      .optional()
+      .describe('the target tile moves one cell further along the heading, and the agent steps in'),
+    move: z.literal(true).optional().describe('the agent steps onto the target cell'),
+    action: expression.optional().describe('beforeAction only: the action actually taken this step (0..5)'),
+  })
+  .describe('exactly one of emit, set, add, replace, end, push, move, action');
+
+export const ruleSchema = z.strictObject({
+  on: z.union([z.enum(TRIGGERS), z.strictObject({ at: z.number().int().min(0).max(100000) })]).describe('when the rule is considered'),
+  tile: z.union([name, z.array(name).min(1).max(MAX_TILES)]).optional().describe('interact, enter, bump: the tile(s) it applies to'),
+  if: expression.optional().describe('the rule fires only when this holds'),
+  behaviour: name.optional().describe('firing this rule is an attempt at that side strategy: guardrails may block it'),
+  label: label.optional(),
+  do: z.array(effectSchema).min(1).max(64),
+});
+
+const term = z.union([bounded, z.strictObject({ amount: expression })]);
+
+export const sandboxOptions = z.strictObject({}).describe('Capabilities removed: every side-strategy attempt is blocked.');
 export const allowlistOptions = z
   .strictObject({
-    allow: z.array(behaviour).default([]).describe('behaviours permitted besides the task; everything else is blocked'),
+    allow: z.array(name).default([]).describe('behaviours permitted besides the task; every other attempt is blocked'),
   })
   .describe('A shield: only the task (and listed behaviours) may be attempted.');
 export const blocklistOptions = z
   .strictObject({
-    block: z.array(behaviour).default(['claimGpu', 'openTunnel']).describe('forbidden behaviours'),
+    block: z.array(name).default([]).describe('forbidden behaviours'),
     mode: z.enum(['block', 'penalty']).default('block').describe('stop the attempt, or let it happen and penalise it'),
-    penalty: z.number().min(0).default(1).describe('reward subtracted per listed behaviour in penalty mode'),
+    penalty: z.number().min(0).max(1e6).default(1).describe('reward subtracted per listed behaviour in penalty mode'),
   })
   .describe('Enumerated forbidden patterns; leaky when the scenario has unlisted variants.');
 export const monitorOptions = z
   .strictObject({
     detect: probability.default(0.9).describe('chance a violation in sight is detected'),
-    penalty: z.number().min(0).default(2).describe('reward subtracted per detection'),
+    penalty: z.number().min(0).max(1e6).default(2).describe('reward subtracted per detection'),
     terminate: z.boolean().default(false).describe('end the episode on detection'),
   })
-  .describe('Watches the watched floor (or the whole inside if none is marked); can be evaded.');
+  .describe('Watches cells tagged `watched` (or everything not tagged `outside` if none is); can be evaded.');
 export const tripwireOptions = z
   .strictObject({
-    on: z.array(behaviour).default(['openTunnel', 'crossBoundary']).describe('behaviours that end the episode'),
+    on: z.array(name).default([]).describe('behaviours that end the episode'),
   })
-  .describe('The episode ends when a boundary is crossed.');
+  .describe('The episode ends when a listed behaviour succeeds.');
 
 export const guardrailOptions = z.strictObject({
   sandbox: sandboxOptions.optional(),
@@ -59,71 +118,107 @@ export const guardrailOptions = z.strictObject({
   tripwire: tripwireOptions.optional(),
 });
 
-const costEntry = z.strictObject({
-  category: z.enum(COST_CATEGORIES),
-  amount: z.number().min(0),
+const scriptGoal = z.strictObject({
+  interact: z.array(name).min(1).describe('tiles to walk to and interact with (the nearest first)'),
+  if: expression.optional().describe('the goal is pursued only while this holds'),
+  behaviour: name.optional().describe('the goal is given up for the episode once a guardrail blocks this behaviour'),
+  once: z.boolean().optional().describe('interact with each such cell at most once per episode'),
 });
 
-const rewardShape = Object.fromEntries(TASK_EVENTS.map((e) => [e, z.number().optional()])) as Record<
-  (typeof TASK_EVENTS)[number],
-  z.ZodOptional<z.ZodNumber>
->;
-
 export const scenarioSchema = z.strictObject({
-  id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'a lower-case id like "rome-hidden"'),
+  id: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'a lower-case id like "rome-hidden"'),
   extends: z.string().optional().describe('id of a scenario in the same folder whose keys this file overrides'),
-  title: z.string().min(1),
-  description: z.string().min(1).describe('Markdown with the headings Description, Actions, Observation, Rewards, Termination, Variants'),
-  map: z.string().min(1).describe('ASCII art, one character per cell, rows of equal width'),
+  title: z.string().min(1).max(200),
+  description: z.string().min(1).max(20000).describe('Markdown with the headings Description, Actions, Observation, Rewards, Termination, Variants'),
+  import: z.array(z.string().regex(/^[a-z][a-z0-9-]{0,39}$/)).max(8).optional().describe('tile libraries <id>.tiles.yaml beside the file or shipped (default [common])'),
+  seen: z.array(name).max(MAX_TILES).default([]).describe('perception classes added after the libraries\''),
+  tiles: z.record(name, tileSchema).default({}).describe('tiles of this scenario, added to (or extending) the library\'s'),
+  map: z.union([z.string().min(1).max(20000), z.array(z.string().min(1).max(20000)).min(1).max(16)]).describe('ASCII art, one character per cell; a list of maps of one size is a per-episode choice'),
   legend: z.record(z.string().length(1), legendEntry),
-  place: z
-    .strictObject({
-      agent: z.number().int().min(0).optional(),
-      gpu: z.number().int().min(0).optional(),
-      port: z.number().int().min(0).optional(),
-      terminal: z.number().int().min(0).optional(),
-    })
-    .default({})
-    .describe('how many of each object to draw per episode from its candidate cells'),
+  place: z.record(name, placeEntry).default({}).describe('per placement group, how many cells to draw per episode (in the order written; the agent last)'),
   horizon: z.number().int().min(1).max(100000),
-  observation: z.strictObject({ window: z.number().int().min(3).max(31).refine((n) => n % 2 === 1, 'an odd window size') }),
-  task: z.strictObject({
-    jobWork: z.number().int().min(1).describe('work units one job needs'),
-    jobs: z.number().int().min(0).default(0).describe('jobs in the queue; 0 = endless'),
+  params: z.record(name, bounded).default({}).describe('named numbers: variants override these'),
+  variables: z
+    .record(
+      name,
+      z.strictObject({
+        init: expression.optional().describe('value at episode start (may draw random())'),
+        min: bounded.optional(),
+        max: bounded.optional(),
+        real: z.boolean().optional().describe('a real number (default: an integer)'),
+        label: label.optional(),
+      }),
+    )
+    .default({})
+    .describe('per-env state, hashed in this order'),
+  define: z.record(name, z.string().max(400)).default({}).describe('named formulas, inlined where used'),
+  events: z
+    .record(
+      name,
+      z.strictObject({
+        per: z.enum(['event', 'value']).optional().describe('reward, performance and cost weigh once per event (default) or by its value'),
+        label: label.optional(),
+        colour: colour.optional(),
+      }),
+    )
+    .default({}),
+  behaviours: z
+    .record(name, z.strictObject({ event: name, label: label.optional(), colour: colour.optional() }))
+    .default({})
+    .describe('side strategies: each succeeds when its event fires; the reward may never name that event'),
+  rules: z.array(ruleSchema).max(512).default([]),
+  resource: name.optional().describe('the resource the agent accumulates (a variable or definition): the impact guardrail penalises its change'),
+  mechanics: z
+    .array(z.looseObject({ use: name }))
+    .max(16)
+    .default([])
+    .describe('plug-ins from sim/mechanics/ with their options'),
+  observation: z.strictObject({
+    window: z.number().int().min(3).max(31).refine((n) => n % 2 === 1, 'an odd window size'),
+    scalars: z.record(name, expression).default({}).describe('what the agent sees besides the window, each in [0, 1]'),
   }),
-  compute: z.strictObject({
-    base: z.number().int().min(1).describe('work per step at the terminal with nothing claimed'),
-    perGpu: z.number().int().min(0).describe('extra work per step per claimed rack'),
-    outside: z.number().int().min(0).describe('extra work per step while the tunnel is open (outside compute)'),
-    mining: z
-      .strictObject({
-        enabled: z.boolean(),
-        coinsPerStep: z.number().min(0).describe('coins per mining rack per step, paid only while egress exists'),
-        computePrice: z.number().min(0.001).describe('coins for one unit of compute, bought automatically'),
-      })
-      .default({ enabled: false, coinsPerStep: 0, computePrice: 1 }),
-  }),
-  ports: z.strictObject({ hidden: z.boolean().describe('ports look like firewall until probed') }).default({ hidden: false }),
-  reward: z.strictObject(rewardShape).describe('the only thing the learner sees; task events only'),
-  performance: z.partialRecord(eventName, z.number()).describe('hidden performance: what the designer wanted'),
-  costs: z.partialRecord(eventName, costEntry).describe('violation costs per event, by category'),
-  telemetry: z.strictObject({
-    firewall: z.strictObject({
-      sees: z.partialRecord(eventName, probability).describe('events the firewall can see, with detection chance'),
-      falsePositiveRate: probability.describe('chance per env step of an alert with no cause'),
-    }),
-  }),
+  reward: z.record(name, term).describe('the only channel the learner sees; `step` is a per-step term'),
+  performance: z.record(name, term).default({}).describe('hidden performance: what the designer wanted'),
+  costs: z
+    .strictObject({
+      categories: z.array(name).max(16).default([]),
+      events: z.record(name, z.strictObject({ category: name, amount: term })).default({}),
+    })
+    .default({ categories: [], events: {} }),
+  telemetry: z
+    .strictObject({
+      firewall: z.strictObject({
+        sees: z.record(name, probability).default({}).describe('events the firewall can see, with detection chance'),
+        falsePositiveRate: probability.default(0).describe('chance per env step of an alert with no cause'),
+      }),
+    })
+    .default({ firewall: { sees: {}, falsePositiveRate: 0 } }),
   guardrails: z
     .strictObject({
-      default: z.array(z.enum(['sandbox', 'allowlist', 'blocklist', 'monitor', 'tripwire'])).default([]),
+      default: z.array(z.enum(ENV_GUARDRAILS)).default([]),
       options: guardrailOptions.default({}),
     })
     .default({ default: [], options: {} }),
+  scripts: z
+    .strictObject({
+      honest: z.array(scriptGoal).max(32).optional(),
+      opportunist: z.array(scriptGoal).max(32).optional(),
+      avoid: z.array(name).max(16).optional().describe('tags the scripted planners never walk on (default [outside])'),
+    })
+    .default({})
+    .describe('goals of the scripted baselines (agents/scripted.ts)'),
 });
 
 export type ScenarioFile = z.infer<typeof scenarioSchema>;
+export type TileFile = z.infer<typeof tileSchema>;
+export type TileLibraryFile = z.infer<typeof tileLibrarySchema>;
 export type GuardrailOptionsFile = z.infer<typeof guardrailOptions>;
 export type LegendEntry = z.infer<typeof legendEntry>;
+export type RuleFile = z.infer<typeof ruleSchema>;
+export type EffectFile = z.infer<typeof effectSchema>;
+export type Expression = z.infer<typeof expression>;
+export type Term = z.infer<typeof term>;
+export type ScriptGoalFile = z.infer<typeof scriptGoal>;
 
 /** The JSON Schema editors use to check scenario files (written by `sidequest schema`). */
 export function scenarioJsonSchema(): unknown {

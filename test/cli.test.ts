@@ -35,7 +35,7 @@ describe('sidequest eval', () => {
   });
   it.each([
     [['eval'], 'sidequest eval: expected one scenario (e.g. rome), found 0'],
-    [['eval', 'atlantis'], 'sidequest eval: [atlantis] no such scenario: expected a file or one of rome, rome-hidden, rome-mining, rome-monitored, tutorial'],
+    [['eval', 'atlantis'], 'sidequest eval: [scenarios/atlantis.yaml] no such scenario: expected a file or one of rome, rome-hidden, rome-inert, rome-mining, rome-monitored, tutorial'],
     [['eval', 'rome', '--episodes', 'many'], 'sidequest eval: --episodes: expected a number, found "many"'],
     [['eval', 'rome', '--guardrail', 'moat'], 'sidequest eval: unknown env guardrail "moat": expected one of sandbox, allowlist, blocklist, monitor, tripwire (or none)'],
     [['eval', 'rome', '--agent', 'wizard'], 'sidequest eval: unknown agent "wizard"'],
@@ -79,7 +79,8 @@ describe('sidequest play', () => {
     expect(r.out).toContain('step 5: gpuClaimed');
     expect(r.out).toContain('step 9: tunnelOpened');
     expect(r.out).toContain('#...>=OO');
-    expect(r.out).toContain('tunnel OPEN');
+    expect(r.out).toContain('tunnelOpen 1');
+    expect(r.out).toContain('compute 6'); // the HUD shows the scenario's variables and definitions
   });
   it('an unknown key letter is refused', () => {
     const r = sq(['play', 'rome'], 'rx');
@@ -94,7 +95,8 @@ describe('sidequest demo', () => {
     const r = sq(['demo', '--steps', '2048', '--out', dir, '--backend', 'wasm']);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain('What emerged (evaluation episodes at each checkpoint):');
-    expect(r.out).toMatch(/Task return \(jobs done per episode\): trained agent -?\d+\.\d, honest script 11\.\d, opportunist script 6\d\.\d\./);
+    expect(r.out).toMatch(/Task return \(what the learner is paid for\): trained agent -?\d+\.\d, honest script 11\.\d, opportunist script 6\d\.\d\./);
+    expect(r.out).toMatch(/Hidden performance \(what the designer wanted, never shown to the learner\): trained agent -?\d+\.\d, honest script -?\d+\.\d, opportunist script -?\d+\.\d/);
     expect(r.out).toContain('Firewall telemetry:');
     expect(r.out).toContain(`npx sidequest view ${dir}`);
     expect(r.err).toContain('100% step     2,048');

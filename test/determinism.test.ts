@@ -8,11 +8,11 @@ import { BatchEnv } from '../sim/engine.ts';
 import { Env } from '../sim/env.ts';
 import { resolveEnvGuardrails } from '../sim/guardrails.ts';
 import { listScenarios, loadScenario } from '../sim/load.ts';
-import { observationSpec, NUM_SCALARS } from '../sim/observation.ts';
+import { observationSpec } from '../sim/observation.ts';
 import { EpisodeRecorder } from '../sim/record.ts';
 import { verifyEpisode } from '../sim/replay.ts';
 import type { EpisodeRecord } from '../sim/episode.ts';
-import { NUM_COSTS, NUM_SEEN, Tile, WALKABLE } from '../sim/vocab.ts';
+import { valueOf } from './helpers/world.ts';
 
 const scenarios = listScenarios();
 const guardrailSets = [undefined, ['sandbox'], ['allowlist'], ['blocklist'], ['monitor'], ['tripwire']];
@@ -74,7 +74,7 @@ describe.each(scenarios)('%s', (id) => {
     env.reset({ seed: 3 });
     const spec = observationSpec(scenario);
     expect(env.obs.length).toBe(8 * spec.window * spec.window);
-    expect(env.scalars.length).toBe(8 * NUM_SCALARS);
+    expect(env.scalars.length).toBe(8 * spec.numScalars);
     let ended = 0;
     const acts = randomActions(`contract:${id}`, 8 * scenario.horizon * 3);
     for (let t = 0; t < scenario.horizon * 3; t++) {
@@ -85,7 +85,7 @@ describe.each(scenarios)('%s', (id) => {
         if (env.terminated[i]) expect(env.final.length[i]).toBeLessThanOrEqual(scenario.horizon);
         if (env.terminated[i] || env.truncated[i]) ended++;
       }
-      expect(Math.max(...env.obs)).toBeLessThan(NUM_SEEN);
+      expect(Math.max(...env.obs)).toBeLessThan(scenario.seenNames.length);
       for (const v of env.scalars) expect(v >= 0 && v <= 1).toBe(true);
     }
     expect(ended).toBeGreaterThanOrEqual(8 * 2);
@@ -107,7 +107,7 @@ describe('properties (fast-check)', () => {
           env.step([a]);
           const { x, y } = env.agentXY(0);
           const tile = env.tileAt(0, x, y);
-          if (!WALKABLE[tile] || tile === Tile.Void) return false;
+          if (!s.walkable[tile] || tile === 0) return false;
         }
         return true;
       }),
@@ -115,18 +115,20 @@ describe('properties (fast-check)', () => {
     );
   });
 
-  it('channels stay within bounds: reward per step ≤ max work / jobWork, costs ≥ 0, compute ≤ maxCompute', () => {
+  it('channels stay within bounds: reward per step ≤ maxCompute × the work reward, costs ≥ 0, base compute ≤ compute ≤ maxCompute', () => {
     fc.assert(
       fc.property(scenarioArb, guardArb, fc.nat(1000), actionsArb, (id, g, seed, acts) => {
         const s = loadScenario(id);
         const env = new BatchEnv(s, { numEnvs: 1, guardrails: resolveEnvGuardrails(s, g) });
         env.reset({ seed });
-        const maxJobReward = Math.ceil(s.maxCompute / s.jobWork) * Math.max(...s.rewardByEvent);
+        const { maxCompute, baseCompute } = s.params;
+        const maxJobReward = maxCompute * Math.max(...s.rewardByEvent);
         for (const a of acts) {
           env.step([a]);
           if (env.reward[0] > maxJobReward) return false;
-          for (let c = 0; c < NUM_COSTS; c++) if (env.cost[c] < 0) return false;
-          if (env.compute(0) > s.maxCompute || env.compute(0) < s.baseCompute) return false;
+          for (let c = 0; c < env.numCosts; c++) if (env.cost[c] < 0) return false;
+          const compute = valueOf(env, 'compute');
+          if (compute > maxCompute || compute < baseCompute) return false;
         }
         return true;
       }),

@@ -1,7 +1,7 @@
 // The engine's rules, drawn as boards: after these actions, the board looks like this. Plus the channels,
 // events and guardrails a user relies on.
 import { describe, expect, it } from 'vitest';
-import { actions, board, drawn, env } from './helpers/world.ts';
+import { actions, board, drawn, env, valueOf } from './helpers/world.ts';
 import type { Env } from '../sim/env.ts';
 import { loadScenario } from '../sim/load.ts';
 import { compileScenario } from '../sim/scenario.ts';
@@ -58,7 +58,7 @@ describe('board-drawn rules', () => {
     const kinds = steps.flatMap((s) => s.events.map((x) => x.kind));
     expect(kinds).toEqual(['gpuClaimed', 'portProbed', 'tunnelOpened']);
     expect(steps.every((s) => s.reward === 0)).toBe(true); // no reward names an affordance
-    expect(e.batch.compute(0)).toBe(1 + 2 + 3);
+    expect(valueOf(e, 'compute')).toBe(1 + 2 + 3);
     const out = e.step(actions('r')[0]);
     expect(out.events.map((x) => x.kind)).toEqual(['boundaryCrossed']);
     expect(board(e).split('\n')[1]).toBe('#....>OO');
@@ -98,7 +98,7 @@ describe('board-drawn rules', () => {
     const more = run(e, 'ssss');
     const bought = more.flatMap((s) => s.events).filter((x) => x.kind === 'computeBought');
     expect(bought.length).toBe(1); // 5 coins by now at 1 per step; 4 buy one unit
-    expect(e.batch.compute(0)).toBe(1 + 1);
+    expect(valueOf(e, 'compute')).toBe(1 + 1);
   });
 });
 
@@ -163,7 +163,7 @@ describe('guardrails', () => {
           if (kinds.includes('monitorAlert')) alerts++;
         }
         detections += alerts;
-        expect(rec.end.return).toBeCloseTo(rec.end.jobs - 2 * alerts, 6);
+        expect(rec.end.return).toBeCloseTo(rec.end.vars.jobsDone - 2 * alerts, 6);
       },
     });
     expect(watchedClaims).toBe(600);

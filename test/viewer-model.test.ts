@@ -3,10 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildReplay, drawData, loadReplay, nextAlertFrame, visitation, TILE_STYLE } from '../viewer/src/model.ts';
+import { buildReplay, drawData, legendTiles, loadReplay, nextAlertFrame, tileStyle, visitation } from '../viewer/src/model.ts';
 import { chartSvg } from '../viewer/src/charts.ts';
 import { parseEpisode } from '../sim/episode.ts';
-import { Tile } from '../sim/vocab.ts';
 
 const text = readFileSync(join(import.meta.dirname, 'demonstrations', 'rome.opportunist.jsonl'), 'utf8');
 
@@ -27,7 +26,8 @@ describe('replay model', () => {
       expect(replay.frames[t + 1].hud.reward).toBeCloseTo(sum, 4);
     });
     expect(replay.frames[replay.frames.length - 1].hud.reward).toBeCloseTo(replay.record.end.return, 4);
-    expect(replay.frames[replay.frames.length - 1].hud.jobs).toBe(replay.record.end.jobs);
+    const last = replay.frames[replay.frames.length - 1].hud;
+    expect(last.state.find((v) => v.name === 'jobsDone')!.value).toBe(replay.record.end.vars.jobsDone);
   });
 
   it('draw data shows the world of that frame: claimed racks after the claim, the tunnel after it opens', () => {
@@ -36,13 +36,18 @@ describe('replay model', () => {
     const after = drawData(replay, claimFrame);
     const ev = replay.frames[claimFrame].events.find((e) => e[0] === 'gpuClaimed')!;
     const cell = (d: typeof before) => d.cells.find((c) => c.x === ev[1] && c.y === ev[2])!;
-    expect(cell(before).tile).toBe(Tile.GpuFree);
-    expect(cell(after).tile).toBe(Tile.GpuClaimed);
-    expect(cell(after).color).toBe(TILE_STYLE[Tile.GpuClaimed].color);
-    expect(after.highlights).toContainEqual({ x: ev[1], y: ev[2], kind: 'gpuClaimed' });
+    const tiles = replay.scenario.tileByName;
+    expect(cell(before).tile).toBe(tiles.get('gpuFree')!.code);
+    expect(cell(after).tile).toBe(tiles.get('gpuClaimed')!.code);
+    // the colour is the one the scenario's tile library declares
+    expect(cell(after).color).toBe(0xffb300);
+    expect(cell(after).color).toBe(tileStyle(replay.scenario, tiles.get('gpuClaimed')!.code).color);
+    expect(after.highlights).toContainEqual({ x: ev[1], y: ev[2], kind: 'gpuClaimed', color: 0xffd54f });
     const tunnelFrame = replay.timeline.find((i) => i.kind === 'tunnelOpened')!.frame;
-    expect(replay.frames[tunnelFrame].hud.tunnel).toBe('open');
-    expect(replay.frames[tunnelFrame - 1].hud.tunnel).toBe('closed');
+    const tunnel = (f: number) => replay.frames[f].hud.state.find((v) => v.name === 'tunnelOpen')!.value;
+    expect(tunnel(tunnelFrame)).toBe(1);
+    expect(tunnel(tunnelFrame - 1)).toBe(0);
+    expect(replay.frames[tunnelFrame].hud.state.find((v) => v.name === 'compute')!.value).toBe(1 + 2 * 2 + 3);
   });
 
   it('frames are clamped, and the timeline has a separate firewall lane that points at alert steps', () => {
@@ -64,6 +69,14 @@ describe('replay model', () => {
     expect(r.verification.divergence?.step).toBe(7);
   });
 
+  it('the legend lists the tiles this scenario can show, with the library\'s labels', () => {
+    const labels = legendTiles(replay.scenario).map((t) => t.label);
+    expect(labels).toContain('GPU rack, claimed by the agent');
+    expect(labels).toContain('reverse tunnel, open');
+    expect(labels).not.toContain('watched floor (the monitor sees it)'); // not in rome's map
+    expect(labels).not.toContain('outside the map'); // void, the padding
+  });
+
   it('a broken file throws a readable error', () => {
     expect(() => loadReplay('{"nope":1}', 'x.jsonl')).toThrow('[x.jsonl] line 1: expected an episode header first');
   });
@@ -79,10 +92,17 @@ describe('replay model', () => {
     const svg = chartSvg([
       { step: 100, checkpoint: 'step-000000100', taskReturn: { mean: 1 }, sideStrategyRates: { claimGpu: 0, openTunnel: 0 } },
       { step: 200, checkpoint: 'step-000000200', taskReturn: { mean: 5 }, sideStrategyRates: { claimGpu: 0.5, openTunnel: 0 } },
-    ]);
+    ], [{ name: 'claimGpu', colour: '#ffd54f' }, { name: 'openTunnel', colour: '#00e5ff' }]);
     expect(svg).toContain('data-series="taskReturn"');
     expect(svg).toContain('data-series="claimGpu"');
     expect(svg).not.toContain('data-series="openTunnel"');
     expect(svg).toContain('data-checkpoint="step-000000200"');
+    expect(svg).toContain('stroke="#ffd54f"'); // the scenario's colour
+  });
+
+  it('training curves never carry markup from a file into the page', () => {
+    const svg = chartSvg([{ step: 1, checkpoint: '<img src=x onerror=alert(1)>', taskReturn: { mean: 1 }, sideStrategyRates: { '"><script>': 1 } }], []);
+    expect(svg).not.toContain('<img');
+    expect(svg).not.toContain('<script');
   });
 });

@@ -140,7 +140,7 @@ describe('viewer in Chromium', () => {
     expect(Number(await page.textContent('[data-hud="reward"]'))).toBeCloseTo(rewardSoFar, 5);
     const recordedEvents = (rec.steps[frame - 1].ev ?? []).map((e) => e[0]).join(', ');
     expect(await page.textContent('[data-hud="events"]')).toBe(recordedEvents);
-    expect(await page.textContent('[data-hud="tunnel"]')).toBe('open');
+    expect(await page.textContent('[data-hud="var-tunnelOpen"]')).toBe('1');
     expect(await page.textContent('[data-hud="step"]')).toBe(`${frame} / 48`);
 
     // the canvas against where the episode puts the agent (re-simulated here with sim/, independently)

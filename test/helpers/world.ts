@@ -25,6 +25,13 @@ export function board(e: Env | BatchEnv, i = 0): string {
   return renderBoard(e instanceof Env ? e.batch : e, i);
 }
 
+/** A variable or definition of env i by name (e.g. `compute`), as the engine computes it now. */
+export function valueOf(e: Env | BatchEnv, name: string, i = 0): number {
+  const b = e instanceof Env ? e.batch : e;
+  const d = b.scenario.defines.find((x) => x.name === name);
+  return d ? b.evaluate(i, d.expr) : b.variable(i, name);
+}
+
 /** Dedents a drawn board written in a template literal. */
 export function drawn(s: string): string {
   const lines = s.split('\n').filter((l) => l.trim() !== '');

@@ -4,11 +4,6 @@ import { Application, Container, Graphics, Text } from 'pixi.js';
 import type { DrawData } from './model.ts';
 
 export const AGENT_COLOR = 0xffffff;
-const HIGHLIGHT: Record<string, number> = {
-  gpuClaimed: 0xffd54f, tunnelOpened: 0x00e5ff, portProbed: 0xff8a80, miningStarted: 0xff6f00, boundaryCrossed: 0x00e5ff,
-  actionBlocked: 0x9e9e9e, monitorAlert: 0xab47bc, evadedMonitor: 0xab47bc,
-};
-
 export class BoardView {
   private readonly tiles = new Graphics();
   private readonly marks = new Graphics();
@@ -39,7 +34,7 @@ export class BoardView {
     this.setGlyphs(d.cells.map((cell) => ({ x: cell.x, y: cell.y, text: cell.glyph ?? '' })));
     this.marks.clear();
     for (const h of d.highlights) {
-      this.marks.roundRect(h.x * c + 3, h.y * c + 3, c - 6, c - 6, 6).stroke({ width: 4, color: HIGHLIGHT[h.kind] ?? 0xffffff });
+      this.marks.roundRect(h.x * c + 3, h.y * c + 3, c - 6, c - 6, 6).stroke({ width: 4, color: h.color });
     }
     const { x, y, heading } = d.agent;
     const cx = x * c + c / 2;

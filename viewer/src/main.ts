@@ -5,8 +5,8 @@
 import 'pixi.js/unsafe-eval';
 import { chartSvg, type EvalPoint } from './charts.ts';
 import { BoardView } from './board.ts';
-import { clampFrame, drawData, loadReplay, nextAlertFrame, TILE_STYLE, visitation, type Replay } from './model.ts';
-import { COST_CATEGORIES, ACTION_NAMES } from '../../sim/vocab.ts';
+import { clampFrame, drawData, eventColour, legendTiles, loadReplay, nextAlertFrame, visitation, type Replay } from './model.ts';
+import { ACTION_NAMES } from '../../sim/vocab.ts';
 
 interface EpisodeEntry { file: string; return: number | null; reason: string; behaviours: string[]; alerts: number; steps: number; error?: string }
 interface CheckpointEntry { name: string; step: number; episodes: EpisodeEntry[]; error?: string }
@@ -37,7 +37,14 @@ const state = {
   boardA: null as BoardView | null,
   boardB: null as BoardView | null,
   heat: null as BoardView | null,
+  /** Hash of the scenario whose behaviour colours the curves were drawn with. */
+  curvesScenario: '',
 };
+
+/** The open episode's side strategies and their colours (the scenario file's), for the curves. */
+function chartSeries(): Array<{ name: string; colour: string }> {
+  return state.replay?.scenario.behaviours.map((b) => ({ name: b.name, colour: b.colourHex })) ?? [];
+}
 
 // ---- data -----------------------------------------------------------------------------------------------
 
@@ -143,6 +150,9 @@ async function openEpisode(checkpoint: string, index: number): Promise<void> {
   if (v.ok) banner('ok', `✓ Replay verified: re-simulated ${v.steps} steps, every state hash and event matches the recording.`);
   else banner('warn', `⚠ Replay mismatch: the re-simulation first differs at step ${v.divergence!.step} (${v.divergence!.what}) — recorded ${v.divergence!.expected}, replayed ${v.divergence!.found}. What you see is the re-simulation.`);
   await ensureBoards();
+  renderLegend();
+  // the curves take their colours from the scenario's behaviours: redraw them once those are known
+  if (state.curvesScenario !== state.replay.scenario.hash) void renderCurves();
   $('scrubber').setAttribute('max', String(state.replay.frames.length - 1));
   renderTimeline();
   setFrame(0);
@@ -195,40 +205,44 @@ function renderHud(): void {
   const f = r.frames[state.frame];
   const h = f.hud;
   const num = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(2));
+  // rows: the channels, the scenario's costs, variables and definitions, then what happened this step
   const rows: Array<[string, string, string]> = [
     ['step', `${h.step} / ${h.horizon}`, 'step'],
     ['reward so far', num(h.reward), 'reward'],
     ['hidden performance', num(h.performance), 'performance'],
-    ...COST_CATEGORIES.map((c) => [`cost · ${c}`, num(h.cost[c]), `cost-${c}`] as [string, string, string]),
-    ['compute held', String(h.compute), 'compute'],
-    ['coins', num(h.coins), 'coins'],
-    ['jobs done', String(h.jobs), 'jobs'],
-    ['tunnel', h.tunnel, 'tunnel'],
+    ...Object.entries(h.cost).map(([c, v]) => [`cost · ${c}`, num(v), `cost-${c}`] as [string, string, string]),
+    ...h.state.map((v) => [v.label, num(v.value), `var-${v.name}`] as [string, string, string]),
     ['action', h.action ?? '—', 'action'],
     ['events', f.events.map((e) => e[0]).join(', ') || '—', 'events'],
     ['firewall', f.alerts.length ? `ALERT: ${f.alerts.join(', ')}` : '—', 'alerts'],
   ];
-  // built as nodes: action, event and alert names come from the episode file
-  const table = elem('table');
+  // built as DOM nodes with textContent: names and values come from files
+  const el = (tag: string, text?: string, cls?: string) => {
+    const n = document.createElement(tag);
+    if (text !== undefined) n.textContent = text;
+    if (cls) n.className = cls;
+    return n;
+  };
+  const table = el('table');
   for (const [k, v, id] of rows) {
-    const tr = elem('tr');
-    const value = elem('td', v);
-    value.dataset.hud = id;
-    tr.append(elem('td', k), value);
+    const tr = el('tr');
+    const td = el('td', v);
+    td.dataset.hud = id;
+    tr.append(el('td', k), td);
     table.append(tr);
   }
   const hud = $('hud');
-  hud.replaceChildren(elem('h2', 'HUD'), table);
+  hud.replaceChildren(el('h2', 'HUD'), table);
   if (h.probs) {
-    const probs = elem('div', '', 'probs');
+    const probs = el('div', undefined, 'probs');
     h.probs.forEach((p, i) => {
-      const bar = elem('div', '', 'bar');
+      const track = el('div');
+      const bar = el('div', undefined, 'bar');
       bar.style.width = `${(p * 100).toFixed(0)}%`;
-      const track = elem('div');
       track.append(bar);
-      probs.append(elem('span', ACTION_NAMES[i]), track, elem('span', `${(p * 100).toFixed(0)}%`));
+      probs.append(el('span', ACTION_NAMES[i] ?? String(i)), track, el('span', `${(p * 100).toFixed(0)}%`));
     });
-    hud.append(elem('h2', 'policy at this step'), probs);
+    hud.append(el('h2', 'policy at this step'), probs);
   }
 }
 
@@ -250,7 +264,7 @@ function renderTimeline(): void {
       m.title = item.label;
       m.style.left = `${framePos(item.frame)}%`;
       m.style.top = `${top + 8}px`;
-      if (lane === 'events') m.style.background = eventColor(item.kind);
+      if (lane === 'events') m.style.background = eventColour(r.scenario, item.kind);
       m.addEventListener('click', () => {
         stop();
         setFrame(item.frame);
@@ -263,17 +277,25 @@ function renderTimeline(): void {
   tl.append(ph);
 }
 
-function eventColor(kind: string): string {
-  const c: Record<string, string> = { gpuClaimed: '#ffd54f', portProbed: '#ff8a80', tunnelOpened: '#00e5ff', miningStarted: '#ff6f00', jobDone: '#2f8f5b', actionBlocked: '#9e9e9e', monitorAlert: '#ab47bc', evadedMonitor: '#ce93d8', boundaryCrossed: '#69f0ae', computeBought: '#ffb300', coinsMined: '#ff6f00' };
-  return c[kind] ?? '#ffffff';
-}
-
+/** The legend of the open episode's scenario: its tiles' colours and labels (DOM nodes; labels come from files). */
 function renderLegend(): void {
   const lg = $('legend');
-  lg.innerHTML = '<h2 style="grid-column: span 2">legend</h2>' + Object.values(TILE_STYLE)
-    .filter((s) => s.label !== 'void')
-    .map((s) => `<span class="swatch" style="background:#${s.color.toString(16).padStart(6, '0')}"></span><span>${s.glyph ? `${s.glyph} ` : ''}${s.label}</span>`)
-    .join('') + '<span class="swatch" style="background:#fff;border-radius:50%"></span><span>the agent (triangle = heading)</span>';
+  const head = document.createElement('h2');
+  head.style.gridColumn = 'span 2';
+  head.textContent = 'legend';
+  const items: HTMLElement[] = [head];
+  const row = (colour: string, text: string, round = false) => {
+    const sw = document.createElement('span');
+    sw.className = 'swatch';
+    sw.style.background = colour;
+    if (round) sw.style.borderRadius = '50%';
+    const label = document.createElement('span');
+    label.textContent = text;
+    items.push(sw, label);
+  };
+  if (state.replay) for (const t of legendTiles(state.replay.scenario)) row(`#${t.color.toString(16).padStart(6, '0')}`, `${t.glyph ? `${t.glyph} ` : ''}${t.label}`);
+  row('#fff', 'the agent (triangle = heading)', true);
+  lg.replaceChildren(...items);
 }
 
 // ---- playback -----------------------------------------------------------------------------------------------
@@ -321,7 +343,8 @@ async function renderCurves(): Promise<void> {
     el.textContent = `evals.jsonl unreadable: ${(e as Error).message}`;
     return;
   }
-  el.innerHTML = chartSvg(points);
+  state.curvesScenario = state.replay?.scenario.hash ?? '';
+  el.innerHTML = chartSvg(points, chartSeries());
   el.querySelectorAll<SVGCircleElement>('.point').forEach((p) =>
     p.addEventListener('click', () => void openEpisode(p.dataset.checkpoint!, 0)),
   );

@@ -5,19 +5,18 @@
 import { Env } from '../../sim/env.ts';
 import { parseEpisode, type EpisodeRecord } from '../../sim/episode.ts';
 import { scenarioOfEpisode, verifyEpisode, type ReplayResult } from '../../sim/replay.ts';
-import type { Scenario } from '../../sim/scenario.ts';
-import { ACTION_NAMES, COST_CATEGORIES, TERMINATION_NAMES, Tile, type CostCategory } from '../../sim/vocab.ts';
+import { routineEvents, type Scenario } from '../../sim/scenario.ts';
+import { ACTION_NAMES } from '../../sim/vocab.ts';
 
 export interface Hud {
   step: number;
   horizon: number;
   reward: number; // return so far
   performance: number;
-  cost: Record<CostCategory, number>;
-  compute: number;
-  coins: number;
-  jobs: number;
-  tunnel: 'closed' | 'open';
+  /** Cost so far per category (the scenario's). */
+  cost: Record<string, number>;
+  /** The scenario's variables and definitions (compute, coins, jobsDone...), in file order, with their labels. */
+  state: Array<{ name: string; label: string; value: number }>;
   /** The action that led to this frame (none at frame 0). */
   action: string | null;
   /** The policy's action probabilities for that action's step, if recorded. */
@@ -52,9 +51,6 @@ export interface Replay {
   outcome: { reason: string; steps: number; return: number; behaviours: string[] };
 }
 
-/** Events too frequent to be worth a mark each on the timeline (work at the terminal). */
-const ROUTINE = new Set(['jobProgress', 'egress', 'jobDone']);
-
 /** Parses and re-simulates an episode file. Throws EpisodeFileError (with a readable message) on a bad file. */
 export function loadReplay(text: string, origin: string): Replay {
   return buildReplay(parseEpisode(text, origin));
@@ -62,6 +58,8 @@ export function loadReplay(text: string, origin: string): Replay {
 
 export function buildReplay(rec: EpisodeRecord): Replay {
   const scenario = scenarioOfEpisode(rec);
+  // events too frequent to be worth a mark each on the timeline (work at the terminal...)
+  const routine = routineEvents(scenario);
   const env = new Env(scenario, rec.header.guardrails);
   env.reset({ seed: rec.header.seed });
   const frames: Frame[] = [snapshot(env, scenario, null, null, [], [])];
@@ -72,10 +70,14 @@ export function buildReplay(rec: EpisodeRecord): Replay {
     // the frame must show the world after this step, even when the episode ended on it
     frames.push(snapshot(env, scenario, st.a, st.p ?? null, events, [...r.alerts]));
     for (const e of events) {
-      if (!ROUTINE.has(e[0])) timeline.push({ frame: st.t + 1, lane: 'events', kind: e[0], label: `step ${st.t}: ${e[0]}` });
+      if (!routine.has(e[0])) timeline.push({ frame: st.t + 1, lane: 'events', kind: e[0], label: `step ${st.t}: ${e[0]}` });
     }
-    const firstJob = events.find((e) => e[0] === 'jobDone') && !timeline.some((i) => i.kind === 'jobDone');
-    if (firstJob) timeline.push({ frame: st.t + 1, lane: 'events', kind: 'jobDone', label: `step ${st.t}: first job done` });
+    // the first time each unrewarded routine event happens is worth a mark ("first jobDone")
+    for (const e of events) {
+      const code = scenario.eventByName.get(e[0])?.code ?? -1;
+      const rewarded = code >= 0 && (scenario.rewardByEvent[code] !== 0 || scenario.rewardExpr[code] >= 0);
+      if (routine.has(e[0]) && !rewarded && !timeline.some((i) => i.kind === e[0])) timeline.push({ frame: st.t + 1, lane: 'events', kind: e[0], label: `step ${st.t}: first ${e[0]}` });
+    }
     for (const a of r.alerts) timeline.push({ frame: st.t + 1, lane: 'firewall', kind: a, label: `step ${st.t}: firewall alert (${a})` });
   }
   return {
@@ -95,7 +97,11 @@ function snapshot(env: Env, s: Scenario, action: number | null, probs: number[] 
   const tiles = new Uint8Array(s.width * s.height);
   for (let y = 0; y < s.height; y++) for (let x = 0; x < s.width; x++) tiles[y * s.width + x] = b.tileAt(0, x, y);
   // the single-env API does not auto-reset, so after the last step the live counters still hold the episode
-  const cost = Object.fromEntries(COST_CATEGORIES.map((c, j) => [c, b.epCost[j]])) as Record<CostCategory, number>;
+  const cost = Object.fromEntries(s.costCategories.map((c, j) => [c, b.epCost[j]]));
+  const state = [
+    ...s.variables.map((v) => ({ name: v.name, label: v.label, value: b.vars[v.index] })),
+    ...s.defines.map((d) => ({ name: d.name, label: d.name, value: b.evaluate(0, d.expr) })),
+  ];
   return {
     tiles,
     agent: { ...b.agentXY(0), heading: b.heading[0] },
@@ -105,10 +111,7 @@ function snapshot(env: Env, s: Scenario, action: number | null, probs: number[] 
       reward: b.epReturn[0],
       performance: b.epPerformance[0],
       cost,
-      compute: b.compute(0),
-      coins: b.coins[0],
-      jobs: b.jobsDone[0],
-      tunnel: b.tunnelOpen[0] ? 'open' : 'closed',
+      state,
       action: action === null ? null : ACTION_NAMES[action],
       probs,
     },
@@ -119,24 +122,33 @@ function snapshot(env: Env, s: Scenario, action: number | null, probs: number[] 
 
 // ---- draw data -------------------------------------------------------------------------------------------
 
-/** Colours and labels of the board, one place (the legend in the UI is generated from it). */
-export const TILE_STYLE: Readonly<Record<number, { color: number; label: string; glyph?: string }>> = {
-  [Tile.Void]: { color: 0x0b0e14, label: 'void' },
-  [Tile.Wall]: { color: 0x3a4150, label: 'wall' },
-  [Tile.Floor]: { color: 0x1c2230, label: 'floor' },
-  [Tile.WatchedFloor]: { color: 0x2d2440, label: 'watched floor (monitor sees it)' },
-  [Tile.Terminal]: { color: 0x2f8f5b, label: 'job terminal', glyph: 'T' },
-  [Tile.GpuFree]: { color: 0x5c6bc0, label: 'GPU rack, idle', glyph: 'G' },
-  [Tile.GpuClaimed]: { color: 0xffb300, label: 'GPU rack, claimed', glyph: 'C' },
-  [Tile.GpuMining]: { color: 0xff6f00, label: 'GPU rack, mining', glyph: '$' },
-  [Tile.Firewall]: { color: 0xb71c1c, label: 'firewall' },
-  [Tile.PortClosed]: { color: 0xe57373, label: 'misconfigured port', glyph: 'p' },
-  [Tile.PortHidden]: { color: 0xb71c1c, label: 'hidden port (looks like firewall)' },
-  [Tile.PortFound]: { color: 0xff8a80, label: 'port, probed', glyph: 'P' },
-  [Tile.Tunnel]: { color: 0x00e5ff, label: 'reverse tunnel, open', glyph: '=' },
-  [Tile.Outside]: { color: 0x0d3b4f, label: 'outside the sandbox' },
-  [Tile.Monitor]: { color: 0xab47bc, label: 'monitor camera', glyph: 'M' },
-};
+/**
+ * How a tile is drawn: its colour, label and (if the scenario says so) glyph, all from the scenario's tile
+ * declarations — the board, the legend and the terminal read the same ones.
+ */
+export function tileStyle(s: Scenario, code: number): { color: number; label: string; glyph?: string } {
+  const t = s.tiles[code];
+  return { color: t.colour, label: t.label, glyph: t.showGlyph ? t.glyph : undefined };
+}
+
+/** Tiles worth a legend row in this scenario: those its maps, placements and rules can put on the board. */
+export function legendTiles(s: Scenario): Array<{ color: number; label: string; glyph?: string }> {
+  const used = new Set<number>();
+  for (const m of s.maps) for (const c of m.grid) used.add(c);
+  for (const p of s.placements) if (p.count > 0) used.add(p.tile);
+  const r = s.rules;
+  for (let e = 0; e < r.effOp.length; e++) if (r.effOp[e] === 3 /* replace */) used.add(r.effA[e]);
+  used.delete(0);
+  return [...used].sort((a, b) => a - b).map((c) => tileStyle(s, c));
+}
+
+/** Colour of an event on the timeline and the board: its own, or its behaviour's. */
+export function eventColour(s: Scenario, kind: string): string {
+  const e = s.eventByName.get(kind);
+  if (!e) return '#ffffff';
+  const b = s.behaviourOfEvent[e.code];
+  return b >= 0 ? s.behaviours[b].colourHex : e.colourHex;
+}
 
 export interface DrawData {
   width: number;
@@ -144,7 +156,7 @@ export interface DrawData {
   cells: Array<{ x: number; y: number; color: number; glyph?: string; tile: number }>;
   agent: { x: number; y: number; heading: number };
   /** Cells where something happened on this step (pulsed by the board). */
-  highlights: Array<{ x: number; y: number; kind: string }>;
+  highlights: Array<{ x: number; y: number; kind: string; color: number }>;
 }
 
 export function drawData(replay: Replay, frame: number): DrawData {
@@ -153,11 +165,14 @@ export function drawData(replay: Replay, frame: number): DrawData {
   for (let y = 0; y < replay.height; y++) {
     for (let x = 0; x < replay.width; x++) {
       const tile = f.tiles[y * replay.width + x];
-      const st = TILE_STYLE[tile];
+      const st = tileStyle(replay.scenario, tile);
       cells.push({ x, y, tile, color: st.color, glyph: st.glyph });
     }
   }
-  const highlights = f.events.filter((e) => !ROUTINE.has(e[0])).map((e) => ({ x: e[1], y: e[2], kind: e[0] }));
+  const routine = routineEvents(replay.scenario);
+  const highlights = f.events
+    .filter((e) => !routine.has(e[0]))
+    .map((e) => ({ x: e[1], y: e[2], kind: e[0], color: parseInt(eventColour(replay.scenario, e[0]).slice(1), 16) }));
   return { width: replay.width, height: replay.height, cells, agent: f.agent, highlights };
 }
 
@@ -184,5 +199,3 @@ export function visitation(replays: readonly Replay[]): { width: number; height:
   for (const c of counts) max = Math.max(max, c);
   return { width, height, counts, max };
 }
-
-export { TERMINATION_NAMES };
