@@ -3,9 +3,13 @@
 // pointing at its env and episode), evals.jsonl (evaluation summary at each checkpoint), checkpoints/ (atomic)
 // and episodes/<checkpoint>/ (recorded evaluation episodes, so emergence can be scrubbed through training).
 // Resuming truncates the jsonl files back to the last checkpoint, so nothing is lost or duplicated.
+// Guarantees: one writer at a time (run.lock, taken by create and resume, stale after a crash); every file but
+// the appended jsonl rows is written atomically; resume never restarts from step 0 while a checkpoint exists —
+// it falls back to the newest valid one or refuses — and says what it drops.
 import * as tf from '@tensorflow/tfjs';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { basename, join } from 'node:path';
 import { serializeEpisode } from '../sim/episode.ts';
 import type { EnvGuardrailConfig } from '../sim/guardrails.ts';
 import type { EpisodeSummary } from '../sim/metrics.ts';
@@ -13,7 +17,7 @@ import { compileScenario, type Scenario } from '../sim/scenario.ts';
 import type { ScenarioFile } from '../sim/schema.ts';
 import type { AlgoName, PpoArgs } from './args.ts';
 import { selectBackend, type BackendInfo, type BackendRequest } from './backend.ts';
-import { latestCheckpoint, loadCheckpoint, readManifest, saveCheckpoint } from './checkpoint.ts';
+import { chooseCheckpoint, latestCheckpoint, loadCheckpoint, readManifest, saveCheckpoint, writeFileAtomic } from './checkpoint.ts';
 import { evaluate } from './evaluate.ts';
 import type { NetConfig } from './network.ts';
 import type { TrainingGuardrails } from './guardrails.ts';
@@ -65,6 +69,109 @@ export interface RunHooks {
 
 export class RunError extends Error {}
 
+// ---- the lock: one writer per run folder ----------------------------------------------------------------------
+
+export const LOCK_FILE = 'run.lock';
+
+interface LockInfo {
+  pid: number;
+  hostname: string;
+  startedAt: string;
+  /** Boot id and start time of the process (Linux), so a pid reused after the holder died is not mistaken for it. */
+  processStart?: string;
+}
+
+/** `<boot id>:<start time in ticks>` of a process, from /proc; undefined where there is no /proc. */
+function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // after "pid (comm) ": field 3 onwards
+    return `${readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()}:${fields[19]}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the process that wrote `held` still runs: its pid is alive and, where /proc tells, it is the same process. */
+function holderAlive(held: LockInfo): boolean {
+  try {
+    process.kill(held.pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false; // EPERM: alive, someone else's
+  }
+  const now = processStart(held.pid);
+  return held.processStart === undefined || now === undefined || now === held.processStart;
+}
+
+/** Locks held by this process, released on exit (a kill -9 leaves the file: the next taker finds it stale). */
+const heldLocks = new Set<string>();
+process.on('exit', () => {
+  for (const f of heldLocks) releaseLockFile(f);
+});
+function releaseLockFile(f: string): void {
+  try {
+    const info = JSON.parse(readFileSync(f, 'utf8')) as LockInfo;
+    if (info.pid === process.pid && info.hostname === hostname()) unlinkSync(f);
+  } catch {
+    /* already gone */
+  }
+  heldLocks.delete(f);
+}
+
+/**
+ * Takes `dir/run.lock` for this process, or throws RunError naming the holder. The file is made complete under a
+ * temporary name and hard-linked into place, so the lock appears atomically and is never empty. A lock whose
+ * process is gone on this host (its pid dead, or now another process's) is stale — a crash — and is taken over; a
+ * lock from another host cannot be checked, so it is reported with how to remove it.
+ */
+export function acquireRunLock(dir: string): () => void {
+  mkdirSync(dir, { recursive: true });
+  const f = join(dir, LOCK_FILE);
+  const mine: LockInfo = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString(), processStart: processStart(process.pid) };
+  const tmp = join(dir, `.${LOCK_FILE}.tmp-${process.pid}`);
+  writeFileSync(tmp, JSON.stringify(mine) + '\n');
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        linkSync(tmp, f);
+        heldLocks.add(f);
+        return () => releaseLockFile(f);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new RunError(`${dir}: cannot take the run lock (${(e as Error).message})`);
+      }
+      let held: LockInfo | undefined;
+      try {
+        held = JSON.parse(readFileSync(f, 'utf8')) as LockInfo;
+      } catch {
+        held = undefined; // unreadable: not ours, written by something else; treat as stale only if old
+      }
+      if (held && typeof held.pid === 'number' && typeof held.hostname === 'string') {
+        if (held.hostname !== hostname()) {
+          throw new RunError(`${dir} is locked by process ${held.pid} on host ${held.hostname} (since ${held.startedAt}); if nothing is training there, delete ${f}`);
+        }
+        if (holderAlive(held)) {
+          throw new RunError(`${dir} is in use by process ${held.pid} (training since ${held.startedAt}): wait for it, or stop it first`);
+        }
+      } else if (Date.now() - statSync(f).mtimeMs < 60_000) {
+        throw new RunError(`${dir}: ${f} is unreadable and recent; if nothing is training here, delete it`);
+      }
+      rmSync(f, { force: true }); // stale: its process is gone
+    }
+    throw new RunError(`${dir}: cannot take the run lock (another process keeps taking it)`);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+/** Flags that `train --resume` applies; every other setting comes from the run's own run.json. */
+export const RESUME_FLAGS = ['resume', 'backend', 'quiet', 'help'] as const;
+
+/** The flags in `argv` (names without dashes) that a resume ignores, in order given, each once. */
+export function ignoredOnResume(argv: readonly string[]): string[] {
+  const names = argv.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0].replace(/^no-/, ''));
+  return [...new Set(names.filter((n) => !(RESUME_FLAGS as readonly string[]).includes(n)))];
+}
+
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
@@ -74,6 +181,8 @@ export class TrainingRun {
   readonly scenario: Scenario;
   readonly trainer: Trainer;
   readonly evals: EvalRow[] = [];
+
+  private releaseLock: () => void = () => {};
 
   private constructor(
     readonly dir: string,
@@ -95,9 +204,21 @@ export class TrainingRun {
 
   /** Starts a new run in `dir` (which must not hold a run already). */
   static async create(dir: string, c: Omit<RunConfig, 'format' | 'createdAt' | 'backend' | 'versions'> & { backend: BackendRequest }): Promise<TrainingRun> {
-    if (existsSync(join(dir, 'run.json'))) {
-      throw new RunError(`${dir} already holds a run: continue it with --resume ${dir}, or choose another --out`);
+    const release = acquireRunLock(dir);
+    try {
+      if (existsSync(join(dir, 'run.json'))) {
+        throw new RunError(`${dir} already holds a run: continue it with --resume ${dir}, or choose another --out`);
+      }
+      const run = await TrainingRun.createLocked(dir, c);
+      run.releaseLock = release;
+      return run;
+    } catch (e) {
+      release();
+      throw e;
     }
+  }
+
+  private static async createLocked(dir: string, c: Omit<RunConfig, 'format' | 'createdAt' | 'backend' | 'versions'> & { backend: BackendRequest }): Promise<TrainingRun> {
     const backend = await selectBackend(c.backend);
     tf.enableProdMode();
     const config: RunConfig = {
@@ -109,38 +230,65 @@ export class TrainingRun {
     };
     mkdirSync(join(dir, 'checkpoints'), { recursive: true });
     mkdirSync(join(dir, 'episodes'), { recursive: true });
-    writeFileSync(join(dir, 'run.json'), JSON.stringify(config, null, 2) + '\n');
-    for (const f of ['metrics.jsonl', 'telemetry.jsonl', 'evals.jsonl']) writeFileSync(join(dir, f), '');
+    // run.json last of the files it names is not enough: a kill mid-write must not leave it empty
+    writeFileAtomic(join(dir, 'run.json'), JSON.stringify(config, null, 2) + '\n');
+    for (const f of ['metrics.jsonl', 'telemetry.jsonl', 'evals.jsonl']) writeFileAtomic(join(dir, f), '');
     return new TrainingRun(dir, config, backend);
   }
 
-  /** Reopens a run and restores its last checkpoint; files are cut back to that checkpoint. */
-  static async resume(dir: string, backendRequest?: BackendRequest): Promise<TrainingRun> {
+  /**
+   * Reopens a run and restores its checkpoint (LATEST's, or the newest valid one if LATEST is broken); files are
+   * cut back to that checkpoint. Refuses when checkpoints exist but none is valid, rather than start over.
+   * `log` hears what the resume changes beyond that (a fallback, rows missing, checkpoints dropped).
+   */
+  static async resume(dir: string, backendRequest?: BackendRequest, log: (message: string) => void = (m) => console.error(m)): Promise<TrainingRun> {
+    readRunConfig(dir); // not a run folder: say so before the lock creates anything there
+    const release = acquireRunLock(dir);
+    try {
+      const run = await TrainingRun.resumeLocked(dir, backendRequest, log);
+      run.releaseLock = release;
+      return run;
+    } catch (e) {
+      release();
+      throw e;
+    }
+  }
+
+  private static async resumeLocked(dir: string, backendRequest: BackendRequest | undefined, log: (message: string) => void): Promise<TrainingRun> {
     const config = readRunConfig(dir);
+    const choice = chooseCheckpoint(join(dir, 'checkpoints'));
+    if (!choice.path && choice.rejected.length) {
+      throw new RunError(`${dir}: no valid checkpoint to resume from (${choice.rejected.map((r) => `${r.name}: ${r.problem}`).join('; ')}); refusing to restart from step 0 over its history: move the folder aside to start again`);
+    }
     const backend = await selectBackend(backendRequest ?? config.backend.requested);
     tf.enableProdMode();
     const run = new TrainingRun(dir, config, backend);
-    const ckpt = latestCheckpoint(join(dir, 'checkpoints'));
+    const ckpt = choice.path;
     if (!ckpt) {
-      // killed before the first checkpoint: start over cleanly
-      for (const f of ['metrics.jsonl', 'telemetry.jsonl', 'evals.jsonl']) writeFileSync(join(dir, f), '');
+      // killed before the first checkpoint: nothing is covered by one, so start over cleanly, and say so
+      const rows = countLines(join(dir, 'metrics.jsonl'));
+      if (rows > 0) log(`${dir}: no checkpoint yet; starting again from step 0 (dropping ${rows} metrics rows no checkpoint covers)`);
+      for (const f of ['metrics.jsonl', 'telemetry.jsonl', 'evals.jsonl']) writeFileAtomic(join(dir, f), '');
       rmSync(join(dir, 'episodes'), { recursive: true, force: true });
       mkdirSync(join(dir, 'episodes'), { recursive: true });
       return run;
     }
+    if (choice.note) log(`${dir}: ${choice.note}`);
     const m = await loadCheckpoint<RunState>(ckpt, run.trainer.net, run.trainer.optimizer);
     run.trainer.restoreState(m.state.trainer);
-    truncateLines(join(dir, 'metrics.jsonl'), m.state.metricsRows);
-    truncateLines(join(dir, 'telemetry.jsonl'), m.state.telemetryLines);
-    truncateLines(join(dir, 'evals.jsonl'), m.state.evalRows);
+    for (const [f, keep] of [['metrics.jsonl', m.state.metricsRows], ['telemetry.jsonl', m.state.telemetryLines], ['evals.jsonl', m.state.evalRows]] as const) {
+      const { kept, dropped } = truncateLines(join(dir, f), keep);
+      if (kept < keep) log(`${dir}: ${f} has ${kept} complete rows, the checkpoint covers ${keep}: ${keep - kept} are missing (the file was cut)`);
+      if (dropped.partial) log(`${dir}: ${f}: dropped a half-written last line`);
+    }
     run.evals.push(...readJsonl<EvalRow>(join(dir, 'evals.jsonl')));
     // recorded episodes from after the checkpoint will be recorded again
     for (const d of readdirSync(join(dir, 'episodes'))) {
       if (stepOfName(d) > m.step) rmSync(join(dir, 'episodes', d), { recursive: true, force: true });
     }
-    for (const d of readdirSync(join(dir, 'checkpoints'))) {
-      if (d.startsWith('step-') && stepOfName(d) > m.step) rmSync(join(dir, 'checkpoints', d), { recursive: true, force: true });
-    }
+    const later = readdirSync(join(dir, 'checkpoints')).filter((d) => d.startsWith('step-') && stepOfName(d) > m.step);
+    if (later.length) log(`${dir}: removing ${later.join(', ')} (after ${basename(ckpt)}; training will write them again)`);
+    for (const d of later) rmSync(join(dir, 'checkpoints', d), { recursive: true, force: true });
     return run;
   }
 
@@ -154,7 +302,7 @@ export class TrainingRun {
     let n = 0;
     if (this.trainer.iteration === 0) {
       const bc = await this.trainer.pretrain();
-      if (bc) writeFileSync(join(this.dir, 'pretrain.json'), JSON.stringify(bc, null, 2) + '\n');
+      if (bc) writeFileAtomic(join(this.dir, 'pretrain.json'), JSON.stringify(bc, null, 2) + '\n');
     }
     while (!this.trainer.done && n < stopAfter) {
       let out;
@@ -199,11 +347,11 @@ export class TrainingRun {
       onEpisode: (rec) => {
         if (recorded >= c.recordEpisodes) return;
         rec.header.meta = { ...rec.header.meta, run: c.name, checkpoint: name, step: this.trainer.step, iteration: this.trainer.iteration };
-        writeFileSync(join(episodesDir, `ep-${String(recorded++).padStart(3, '0')}.jsonl`), serializeEpisode(rec));
+        writeFileAtomic(join(episodesDir, `ep-${String(recorded++).padStart(3, '0')}.jsonl`), serializeEpisode(rec));
       },
     });
     const evalRow: EvalRow = { step: this.trainer.step, iteration: this.trainer.iteration, checkpoint: name, wallSeconds: this.trainer.state().wallSeconds, ...summary };
-    writeFileSync(join(episodesDir, 'summary.json'), JSON.stringify(evalRow, null, 2) + '\n');
+    writeFileAtomic(join(episodesDir, 'summary.json'), JSON.stringify(evalRow, null, 2) + '\n');
     appendFileSync(join(this.dir, 'evals.jsonl'), JSON.stringify(evalRow) + '\n');
     this.evals.push(evalRow);
     const state: RunState = {
@@ -220,15 +368,24 @@ export class TrainingRun {
     return evalRow;
   }
 
+  /** Frees the network and releases the run folder's lock. */
   dispose(): void {
     this.trainer.dispose();
+    this.releaseLock();
   }
 }
 
 export function readRunConfig(dir: string): RunConfig {
   const f = join(dir, 'run.json');
   if (!existsSync(f)) throw new RunError(`${dir}: not a run folder (no run.json)`);
-  const c = JSON.parse(readFileSync(f, 'utf8')) as RunConfig;
+  if (!statSync(f).isFile()) throw new RunError(`${f}: expected a file, found a ${statSync(f).isDirectory() ? 'folder' : 'special file'}`);
+  let c: RunConfig | null;
+  try {
+    c = JSON.parse(readFileSync(f, 'utf8')) as RunConfig | null;
+  } catch (e) {
+    throw new RunError(`${f}: not valid JSON (${(e as Error).message.slice(0, 80)}); the run's settings cannot be read`);
+  }
+  if (typeof c !== 'object' || c === null) throw new RunError(`${f}: expected a JSON object`);
   if (c.format !== RUN_FORMAT) throw new RunError(`${f}: expected format ${RUN_FORMAT}, found ${String(c.format)}`);
   return c;
 }
@@ -249,14 +406,31 @@ function stepOfName(name: string): number {
   return m ? Number(m[1]) : -1;
 }
 
-function countLines(file: string): number {
-  const t = readFileSync(file, 'utf8');
-  return t === '' ? 0 : t.split('\n').filter((l) => l !== '').length;
+/** The complete (newline-terminated, non-empty) lines of a jsonl file, and whether a half-written one follows. */
+function completeLines(file: string): { lines: string[]; partial: boolean } {
+  const t = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const parts = t.split('\n');
+  const last = parts.pop() ?? ''; // after the final newline: '' unless a write was cut
+  return { lines: parts.filter((l) => l !== ''), partial: last !== '' };
 }
 
-function truncateLines(file: string, keep: number): void {
-  const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : [];
-  writeFileSync(file, lines.slice(0, keep).map((l) => l + '\n').join(''));
+function countLines(file: string): number {
+  return completeLines(file).lines.length;
+}
+
+/** Cuts a jsonl file back to its first `keep` complete rows (atomically); a half-written last line never counts. */
+export function truncateLines(file: string, keep: number): { kept: number; dropped: { rows: number; partial: boolean } } {
+  const { lines, partial } = completeLines(file);
+  const kept = lines.slice(0, keep);
+  kept.forEach((l, i) => {
+    try {
+      JSON.parse(l);
+    } catch {
+      throw new RunError(`${file}: line ${i + 1} is not JSON (the file is corrupt before the checkpoint's rows end); refusing to resume over it`);
+    }
+  });
+  writeFileAtomic(file, kept.map((l) => l + '\n').join(''));
+  return { kept: kept.length, dropped: { rows: lines.length - kept.length, partial } };
 }
 
 export { readManifest };

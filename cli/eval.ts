@@ -42,7 +42,9 @@ export async function runEval(argv: string[]): Promise<number> {
       throw new UsageError(`unknown agent "${agent}": expected one of ${SCRIPTED_AGENTS.join(', ')}, or a run / checkpoint folder`);
     }
     const { loadLearnedPolicy } = await import('../agents/policy-loader.ts');
-    const learned = await loadLearnedPolicy(agent, scenario, flags.backend, flags.seed);
+    const learned = await loadLearnedPolicy(agent, scenario, flags.backend, flags.seed).catch(async (e: unknown) => {
+      throw await explainAgentError(agent, e);
+    });
     makePolicy = learned.makePolicy;
     probs = learned.lastProbs;
   }
@@ -68,6 +70,18 @@ export async function runEval(argv: string[]): Promise<number> {
     if (flags.record) console.log(`  recorded          ${written} episodes in ${flags.record}`);
   }
   return 0;
+}
+
+/** A trained agent that cannot be loaded: bad input (exit 2), said in one line; "no checkpoint yet" says why when some are broken. */
+async function explainAgentError(agent: string, e: unknown): Promise<unknown> {
+  const name = e instanceof Error ? e.constructor.name : '';
+  if (name !== 'RunError' && name !== 'CheckpointError') return e;
+  if ((e as Error).message.endsWith('has no checkpoint yet')) {
+    const { chooseCheckpoint } = await import('../agents/checkpoint.ts');
+    const { rejected } = chooseCheckpoint(join(agent, 'checkpoints'));
+    if (rejected.length) return new UsageError(`${agent}: no valid checkpoint to evaluate (${rejected.map((r) => `${r.name}: ${r.problem}`).join('; ')})`);
+  }
+  return new UsageError((e as Error).message);
 }
 
 export function formatSummary(title: string, s: EpisodeSummary): string {

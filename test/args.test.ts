@@ -24,7 +24,7 @@ describe('parseCommand', () => {
     [['--steps', '1.5'], '--steps: expected a whole number, found 1.5'],
     [['--steps', '0'], '--steps: expected at least 1, found 0'],
     [['--steps', 'many'], '--steps: expected a number, found "many"'],
-    [['--colour'], "Unknown option '--colour'"],
+    [['--colour'], 'unknown flag --colour (sidequest t --help lists them)'],
   ])('%j → %s', (argv, message) => {
     expect(() => parseCommand(cmd, argv)).toThrow(UsageError);
     expect(() => parseCommand(cmd, argv)).toThrow(message);

@@ -1,14 +1,24 @@
 // The viewer app: wires the data (runs from `sidequest view`'s API, or episode files opened by the user) to the
 // replay model and the views — run picker, episodes by checkpoint, board(s), controls, timeline with a firewall
 // lane, HUD, training curves, heat map. State lives here; model.ts computes, board.ts and the DOM draw.
+// Pixi's shader and uniform sync without eval(): the page's Content-Security-Policy has no 'unsafe-eval'
+import 'pixi.js/unsafe-eval';
 import { chartSvg, type EvalPoint } from './charts.ts';
 import { BoardView } from './board.ts';
 import { clampFrame, drawData, eventColour, legendTiles, loadReplay, nextAlertFrame, visitation, type Replay } from './model.ts';
 import { ACTION_NAMES } from '../../sim/vocab.ts';
 
-interface EpisodeEntry { file: string; return: number; reason: string; behaviours: string[]; alerts: number; steps: number }
-interface CheckpointEntry { name: string; step: number; episodes: EpisodeEntry[] }
-interface RunEntry { id: number; name: string; kind: 'run' | 'episodes'; config: { scenario?: { id: string }; algo?: string; guardrails?: { env: { names: string[] }; training: { names: string[] } } } | null; checkpoints: CheckpointEntry[] }
+interface EpisodeEntry { file: string; return: number | null; reason: string; behaviours: string[]; alerts: number; steps: number; error?: string }
+interface CheckpointEntry { name: string; step: number; episodes: EpisodeEntry[]; error?: string }
+interface RunEntry { id: number; name: string; kind: 'run' | 'episodes'; config: { scenario?: { id: string }; algo?: string; guardrails?: { env: { names: string[] }; training: { names: string[] } } } | null; checkpoints: CheckpointEntry[]; error?: string }
+
+/** A DOM element with text content: everything that comes from files is put on the page this way, never as HTML. */
+function elem<K extends keyof HTMLElementTagNameMap>(tag: K, text = '', className = ''): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (text) e.textContent = text;
+  if (className) e.className = className;
+  return e;
+}
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -87,9 +97,11 @@ function renderEpisodeList(): void {
       b.dataset.checkpoint = g.key;
       b.dataset.index = String(i);
       if (g.key === state.checkpoint && i === state.episodeIndex) b.classList.add('selected');
-      const name = e.file.split('/').pop();
-      const ret = Number.isFinite(e.return) ? ` · return ${e.return.toFixed(1)}` : '';
-      b.innerHTML = `<div>${name}${ret}</div><div class="tags">${e.reason ? `${e.reason} · ` : ''}${e.behaviours.join(', ') || (e.reason ? 'no side strategy' : '')}${e.alerts ? ` · <span class="alerts">${e.alerts} alert${e.alerts > 1 ? 's' : ''}</span>` : ''}</div>`;
+      const name = e.file.split('/').pop() ?? '';
+      const ret = typeof e.return === 'number' && Number.isFinite(e.return) ? ` · return ${e.return.toFixed(1)}` : '';
+      const tags = elem('div', e.error ?? `${e.reason ? `${e.reason} · ` : ''}${e.behaviours.join(', ') || (e.reason ? 'no side strategy' : '')}`, 'tags');
+      if (e.alerts && !e.error) tags.append(' · ', elem('span', `${e.alerts} alert${e.alerts > 1 ? 's' : ''}`, 'alerts'));
+      b.append(elem('div', `${name}${ret}`), tags);
       b.addEventListener('click', () => void openEpisode(g.key, i));
       aside.append(b);
       if (b.classList.contains('selected')) requestAnimationFrame(() => b.scrollIntoView({ block: 'nearest' }));
@@ -326,7 +338,7 @@ async function renderCurves(): Promise<void> {
   panel.hidden = false;
   let points: EvalPoint[];
   try {
-    points = (await fetchText(fileUrl(state.run, 'evals.jsonl'))).split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as EvalPoint);
+    points = (await fetchText(fileUrl(state.run, 'evals.jsonl'))).split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as EvalPoint).filter(isEvalPoint);
   } catch (e) {
     el.textContent = `evals.jsonl unreadable: ${(e as Error).message}`;
     return;
@@ -336,6 +348,13 @@ async function renderCurves(): Promise<void> {
   el.querySelectorAll<SVGCircleElement>('.point').forEach((p) =>
     p.addEventListener('click', () => void openEpisode(p.dataset.checkpoint!, 0)),
   );
+}
+
+/** chartSvg builds markup from these fields: only rows whose strings are checkpoint names and whose values are numbers get there. */
+function isEvalPoint(p: EvalPoint): boolean {
+  const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+  return typeof p === 'object' && p !== null && num(p.step) && typeof p.checkpoint === 'string' && /^step-\d+$/.test(p.checkpoint) &&
+    num(p.taskReturn?.mean) && typeof p.sideStrategyRates === 'object' && p.sideStrategyRates !== null && Object.values(p.sideStrategyRates).every(num);
 }
 
 async function renderHeat(): Promise<void> {
@@ -363,6 +382,7 @@ async function selectRun(id: number): Promise<void> {
   state.run = state.runs.find((r) => r.id === id) ?? null;
   const c = state.run?.config;
   $('run-info').textContent = c?.scenario ? `${c.scenario.id} · ${c.algo} · guardrails: ${[...(c.guardrails?.env.names ?? []), ...(c.guardrails?.training.names ?? [])].join(', ') || 'none'}` : '';
+  if (state.run?.error) banner('error', `Cannot read ${state.run.name}: ${state.run.error}`);
   await renderCurves();
   const cps = state.run?.checkpoints ?? [];
   const last = cps[cps.length - 1];
