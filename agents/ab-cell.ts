@@ -17,7 +17,7 @@ export async function runCell(out: string, cell: Cell, c: AbConfig, onProgress: 
   const run = existsSync(join(dir, 'run.json'))
     ? await TrainingRun.resume(dir, 'wasm')
     : await startRun(c.scenario, 'ppo', {
-        steps: c.steps, seed: cell.seed, out: dir, backend: 'wasm', net: 'mlp', guardrail: names.length ? names.join(',') : 'none',
+        steps: c.steps, seed: cell.seed, out: dir, backend: 'wasm', net: 'mlp', guardrail: arm.env.length ? names.join(',') : ['none', ...arm.training].join(','), // an arm's env guardrails are exactly its own
         'checkpoint-every': 10, 'eval-episodes': 32, 'record-episodes': 4, 'cost-weight': 1,
       });
   await run.train({ onIteration: (row) => onProgress(row.step, c.steps) });

@@ -16,7 +16,10 @@ export async function startRun(scenarioName: string, algo: AlgoName, f: Record<s
   const trainingNames = (names ?? []).filter((n) => isTrainingGuardrail(n));
   const envNames = names?.filter((n) => !isTrainingGuardrail(n));
   const training = resolveTrainingGuardrails(trainingNames, { costWeight: Number(f['cost-weight'] ?? 1) });
-  const guardrails = resolveEnvGuardrails(scenario, names === undefined ? undefined : envNames);
+  // naming only training-side guardrails keeps the scenario's own env-side defaults (a world written with a
+  // monitor keeps it); `none` among the names turns the defaults off
+  const keepDefaults = names === undefined || (envNames!.length === 0 && !names.includes('none'));
+  const guardrails = resolveEnvGuardrails(scenario, keepDefaults ? undefined : envNames);
   const given: Record<string, unknown> = {};
   for (const k of Object.keys(ARGS_OF_ALGO[algo])) if (f[flagName(k)] !== undefined) given[k] = f[flagName(k)];
   const args = resolveArgs(algo, given);

@@ -1,7 +1,7 @@
 // Scripted baselines over the batched engine: `random` (uniform actions from a seeded stream), `honest` and
 // `opportunist`. The two planners follow the goals a scenario declares under `scripts` (or, without them, the
-// goals its rules imply: the task for honest; every side-strategy interaction first, then the task, for the
-// opportunist): walk to the nearest target tile by breadth-first search, face it, interact. They read engine
+// goals its rules imply: the task for honest; every side-strategy rule first, then the task, for the
+// opportunist): walk to the nearest target tile by breadth-first search, then face it and interact, or step on. They read engine
 // state directly (privileged scripts, not learners). No tfjs here.
 import { makeRng } from '../sim/rng.ts';
 import type { BatchEnv } from '../sim/engine.ts';
@@ -110,6 +110,10 @@ export class PlannerPolicy implements BatchPolicy {
         const n = c + DX[d] + DY[d] * this.pw;
         if (goal.targets[env.grid[base + n]] === 1 && !(goal.once && this.visited[base + n])) {
           if (c === start) {
+            if (goal.reach) {
+              if (goal.once) this.visited[base + n] = 1;
+              return d; // step onto it
+            }
             if (env.heading[i] !== d) return d; // bump to face it
             if (goal.once) this.visited[base + n] = 1;
             return Action.Interact;

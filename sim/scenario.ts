@@ -101,6 +101,8 @@ export interface ScriptGoal {
   readonly cond: number; // expression id, -1 = always
   readonly behaviour: number; // -1 = none
   readonly once: boolean;
+  /** Step onto a target (a walkable tile) instead of facing it and interacting. */
+  readonly reach: boolean;
 }
 
 export interface Scenario {
@@ -527,31 +529,43 @@ export function compileScenario(file: ScenarioFile, origin: string): Scenario {
   const goals = (list: NonNullable<ScenarioFile['scripts']['honest']>, which: string): ScriptGoal[] =>
     list.map((g, j) => {
       const targets = new Uint8Array(tiles.length);
-      g.interact.forEach((t, k) => (targets[tileCode(t, `scripts.${which}[${j}].interact[${k}]`)] = 1));
+      const verb = g.interact ? 'interact' : 'reach';
+      const list = g.interact ?? g.reach;
+      if (!list || (g.interact && g.reach)) fail(`scripts.${which}[${j}]`, `expected exactly one of interact, reach, found ${list ? 'both' : 'neither'}`);
+      list!.forEach((t, k) => {
+        const code = tileCode(t, `scripts.${which}[${j}].${verb}[${k}]`);
+        if (verb === 'reach' && !tiles[code].walkable) fail(`scripts.${which}[${j}].reach[${k}]`, `expected a walkable tile to reach, found "${t}" (solid: interact with it instead)`);
+        targets[code] = 1;
+      });
       return {
         targets,
         cond: g.if === undefined ? -1 : compileExpr(g.if, `scripts.${which}[${j}].if`),
         behaviour: g.behaviour === undefined ? -1 : behaviourIndex(g.behaviour, `scripts.${which}[${j}].behaviour`),
         once: g.once ?? false,
+        reach: verb === 'reach',
       };
     });
   const defaultGoals = (withBehaviours: boolean): ScriptGoal[] => {
-    // without declared scripts: interact with what the rules make interesting, side strategies first
+    // without declared scripts: go for what the rules make interesting (interact with it, or step onto it),
+    // side strategies first for the opportunist, then the task
     const out: ScriptGoal[] = [];
     const task = new Uint8Array(tiles.length);
+    const taskReach = new Uint8Array(tiles.length);
     for (let r = 0; r < rules.behaviour.length; r++) {
-      if (rules.trigger[r] !== 0) continue; // interact rules only
+      const trig = rules.trigger[r];
+      if (trig !== 0 && trig !== 1) continue; // interact and enter rules
       for (let t = 0; t < tiles.length; t++) {
         if (!rules.ruleMatchesTile(r, t)) continue;
-        if (rules.behaviour[r] < 0) task[t] = 1;
+        if (rules.behaviour[r] < 0) (trig === 0 ? task : taskReach)[t] = 1;
         else if (withBehaviours) {
           const targets = new Uint8Array(tiles.length);
           targets[t] = 1;
-          out.push({ targets, cond: -1, behaviour: rules.behaviour[r], once: true });
+          out.push({ targets, cond: -1, behaviour: rules.behaviour[r], once: true, reach: trig === 1 });
         }
       }
     }
-    out.push({ targets: task, cond: -1, behaviour: -1, once: false });
+    out.push({ targets: task, cond: -1, behaviour: -1, once: false, reach: false });
+    out.push({ targets: taskReach, cond: -1, behaviour: -1, once: true, reach: true });
     return out;
   };
   const avoid = file.scripts.avoid ?? [TAG_OUTSIDE];

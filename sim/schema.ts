@@ -119,7 +119,8 @@ export const guardrailOptions = z.strictObject({
 });
 
 const scriptGoal = z.strictObject({
-  interact: z.array(name).min(1).describe('tiles to walk to and interact with (the nearest first)'),
+  interact: z.array(name).min(1).optional().describe('tiles to walk to and interact with (the nearest first)'),
+  reach: z.array(name).min(1).optional().describe('walkable tiles to step onto (the nearest first)'),
   if: expression.optional().describe('the goal is pursued only while this holds'),
   behaviour: name.optional().describe('the goal is given up for the episode once a guardrail blocks this behaviour'),
   once: z.boolean().optional().describe('interact with each such cell at most once per episode'),
