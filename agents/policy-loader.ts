@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { BatchEnv } from '../sim/engine.ts';
 import { observationSpec } from '../sim/observation.ts';
-import type { Scenario } from '../sim/scenario.ts';
+import { compileScenario, type Scenario } from '../sim/scenario.ts';
 import { selectBackend, type BackendRequest } from './backend.ts';
 import { latestCheckpoint, loadCheckpoint, CheckpointError } from './checkpoint.ts';
 import { makeActorCritic } from './network.ts';
@@ -37,9 +37,21 @@ export async function loadLearnedPolicy(path: string, scenario: Scenario, backen
   const config = readRunConfig(runDir);
   await selectBackend(backend as BackendRequest);
   const spec = observationSpec(scenario);
-  const trained = config.scenario.file.observation.window;
-  if (trained !== spec.window) {
-    throw new CheckpointError(`${path} was trained on ${config.scenario.id} with a ${trained}×${trained} window; ${scenario.id} has ${spec.window}×${spec.window}`);
+  // the observation the checkpoint was trained on follows from the scenario its run recorded: widths and meanings
+  // (perception classes, scalars) must match, or the network would read one world's features as another's
+  let trainedOn: Scenario;
+  try {
+    trainedOn = compileScenario(config.scenario.file, `${config.scenario.id} (recorded in ${runDir}/run.json)`);
+  } catch (e) {
+    throw new RunError(`${path}: the scenario recorded in its run.json does not compile: ${(e as Error).message}`);
+  }
+  const t = observationSpec(trainedOn);
+  const same =
+    t.window === spec.window && t.channels === spec.channels && t.numScalars === spec.numScalars &&
+    trainedOn.seenNames.join() === scenario.seenNames.join() && trainedOn.scalarNames.join() === scenario.scalarNames.join();
+  if (!same) {
+    const show = (s: Scenario, o: typeof spec) => `${o.window}×${o.window} window, perception ${s.seenNames.join('/')}, scalars ${s.scalarNames.join('/') || 'none'}`;
+    throw new CheckpointError(`${path} was trained on ${config.scenario.id} (${show(trainedOn, t)}); ${scenario.id} observes differently (${show(scenario, spec)}): a policy can only be run on the observation it was trained on`);
   }
   const net = makeActorCritic(spec, config.net, config.seed);
   const m = await loadCheckpoint(ckpt, net);
