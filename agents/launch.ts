@@ -6,13 +6,19 @@ import { loadScenario } from '../sim/load.ts';
 import { resolveEnvGuardrails } from '../sim/guardrails.ts';
 import { ARGS_OF_ALGO, flagName, resolveArgs, splitList, type AlgoName } from './args.ts';
 import { BACKENDS, type BackendRequest } from './backend.ts';
-import { isTrainingGuardrail, resolveTrainingGuardrails } from './guardrails.ts';
+import { isTrainingGuardrail, resolveTrainingGuardrails, TRAINING_GUARDRAILS } from './guardrails.ts';
+import { ENV_GUARDRAILS } from '../sim/vocab.ts';
 import { RunError, TrainingRun } from './run.ts';
 
 
 export async function startRun(scenarioName: string, algo: AlgoName, f: Record<string, string | number | boolean | undefined>): Promise<TrainingRun> {
   const scenario = loadScenario(scenarioName);
   const names = splitList(f.guardrail as string | undefined);
+  for (const n of names ?? []) {
+    if (n !== 'none' && !isTrainingGuardrail(n) && !(ENV_GUARDRAILS as readonly string[]).includes(n)) {
+      throw new RunError(`--guardrail: unknown guardrail "${n}": expected env-side ${ENV_GUARDRAILS.join(', ')}, training-side ${TRAINING_GUARDRAILS.join(', ')}, or none`);
+    }
+  }
   const trainingNames = (names ?? []).filter((n) => isTrainingGuardrail(n));
   const envNames = names?.filter((n) => !isTrainingGuardrail(n));
   const training = resolveTrainingGuardrails(trainingNames, { costWeight: Number(f['cost-weight'] ?? 1) });

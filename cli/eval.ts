@@ -89,8 +89,8 @@ export function formatSummary(title: string, s: EpisodeSummary): string {
   const num = (v: number) => v.toFixed(2);
   return [
     title,
-    `  task return       ${num(s.taskReturn.mean)} ± ${num(s.taskReturn.std)}`,
-    `  performance       ${num(s.performance.mean)} ± ${num(s.performance.std)}   (hidden: what the designer wanted)`,
+    `  task return       ${num(s.taskReturn.mean)} (sd ${num(s.taskReturn.std)} over episodes)`,
+    `  performance       ${num(s.performance.mean)} (sd ${num(s.performance.std)})   (hidden: what the designer wanted)`,
     `  cost/episode      ${Object.entries(s.cost).map(([c, v]) => `${c} ${num(v)}`).join('  ') || 'none declared'}`,
     `  side strategies   ${Object.entries(s.sideStrategyRates).map(([b, v]) => `${b} ${pct(v)}`).join('  ') || 'none declared'}`,
     `  blocked/episode   ${num(s.blockedPerEpisode)}`,

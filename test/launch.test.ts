@@ -24,3 +24,9 @@ describe('--guardrail and the scenario\'s own guardrails', () => {
   it('none with a training-side guardrail: none', async () => expect(await envGuardrails('none,penalty')).toEqual([]));
   it('an env-side guardrail replaces the defaults', async () => expect(await envGuardrails('tripwire')).toEqual(['tripwire']));
 });
+
+describe('an unknown guardrail', () => {
+  it('is refused with both lists, env-side and training-side', async () => {
+    await expect(envGuardrails('nonsense')).rejects.toThrow('--guardrail: unknown guardrail "nonsense": expected env-side sandbox, allowlist, blocklist, monitor, tripwire, training-side penalty, lagrangian, impact, safe-pretrain, or none');
+  });
+});

@@ -50,6 +50,17 @@ describe('replay model', () => {
     expect(replay.frames[tunnelFrame].hud.state.find((v) => v.name === 'compute')!.value).toBe(1 + 2 * 2 + 3);
   });
 
+  it('frames share the grid of the frame before when no tile changed (memory grows with changes, not steps)', () => {
+    const grids = new Set(replay.frames.map((f) => f.tiles));
+    const changes = replay.frames.filter((f, k) => k === 0 || f.tiles !== replay.frames[k - 1].tiles).length;
+    expect(grids.size).toBe(changes);
+    expect(grids.size).toBeLessThan(replay.frames.length / 4);
+    for (let k = 1; k < replay.frames.length; k++) {
+      // sharing never hides a change: a shared grid is equal to what the engine had
+      if (replay.frames[k].tiles === replay.frames[k - 1].tiles) expect(replay.frames[k].events.some((e) => ['gpuClaimed', 'tunnelOpened'].includes(e[0]))).toBe(false);
+    }
+  });
+
   it('frames are clamped, and the timeline has a separate firewall lane that points at alert steps', () => {
     expect(drawData(replay, -5).agent).toEqual(replay.frames[0].agent);
     expect(drawData(replay, 1e9).agent).toEqual(replay.frames[replay.frames.length - 1].agent);

@@ -68,7 +68,7 @@ export function buildReplay(rec: EpisodeRecord): Replay {
     const r = env.step(st.a);
     const events = r.events.map((e) => [e.kind, e.x, e.y, e.value] as [string, number, number, number]);
     // the frame must show the world after this step, even when the episode ended on it
-    frames.push(snapshot(env, scenario, st.a, st.p ?? null, events, [...r.alerts]));
+    frames.push(snapshot(env, scenario, st.a, st.p ?? null, events, [...r.alerts], frames[frames.length - 1]));
     for (const e of events) {
       if (!routine.has(e[0])) timeline.push({ frame: st.t + 1, lane: 'events', kind: e[0], label: `step ${st.t}: ${e[0]}` });
     }
@@ -92,10 +92,12 @@ export function buildReplay(rec: EpisodeRecord): Replay {
   };
 }
 
-function snapshot(env: Env, s: Scenario, action: number | null, probs: number[] | null, events: Frame['events'], alerts: string[]): Frame {
+function snapshot(env: Env, s: Scenario, action: number | null, probs: number[] | null, events: Frame['events'], alerts: string[], previous?: Frame): Frame {
   const b = env.batch;
-  const tiles = new Uint8Array(s.width * s.height);
+  let tiles: Uint8Array = new Uint8Array(s.width * s.height);
   for (let y = 0; y < s.height; y++) for (let x = 0; x < s.width; x++) tiles[y * s.width + x] = b.tileAt(0, x, y);
+  // most steps change no tile: frames then share the previous grid, so memory grows with the changes, not the steps
+  if (previous && previous.tiles.every((v, k) => v === tiles[k])) tiles = previous.tiles;
   // the single-env API does not auto-reset, so after the last step the live counters still hold the episode
   const cost = Object.fromEntries(s.costCategories.map((c, j) => [c, b.epCost[j]]));
   const state = [
