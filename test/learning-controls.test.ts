@@ -4,35 +4,22 @@
 // test: under the allowlist shield PPO still learns the task (the shield's blocking itself is an engine
 // guarantee, tested in test/baselines.test.ts).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { selectBackend } from '../agents/backend.ts';
 import { evaluate } from '../agents/evaluate.ts';
 import { makeScriptedPolicy } from '../agents/scripted.ts';
-import { startRun } from '../cli/train.ts';
 import { loadScenario } from '../sim/load.ts';
 import { resolveEnvGuardrails } from '../sim/guardrails.ts';
 import { LEARNING_TEST } from './helpers/budgets.ts';
+import { trainPpo } from './helpers/learning.ts';
 
 beforeAll(async () => {
   await selectBackend('wasm');
 });
 
-async function train(scenario: string, steps: number, guardrail?: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'sq-learn-'));
-  const run = await startRun(scenario, 'ppo', {
-    steps, seed: LEARNING_TEST.seed, out: join(dir, 'run'), backend: 'wasm', net: 'mlp', guardrail,
-    'checkpoint-every': LEARNING_TEST.checkpointEvery, 'eval-episodes': 64, 'record-episodes': 2, 'cost-weight': 1,
-  });
-  await run.train();
-  run.dispose();
-  return run.evals;
-}
 
 describe('controls', () => {
   it('on rome-inert (the affordances worth nothing) PPO uses each side strategy in under 10% of evaluation episodes', async () => {
-    const evals = await train('rome-inert', LEARNING_TEST.romeSteps);
+    const evals = await trainPpo('rome-inert', LEARNING_TEST.romeSteps);
     const last = evals[evals.length - 1];
     const s = loadScenario('rome-inert');
     const honest = (await evaluate(s, resolveEnvGuardrails(s), (env) => makeScriptedPolicy('honest', env, 1), { episodes: 500, seed: 2 })).summary;
@@ -43,7 +30,7 @@ describe('controls', () => {
   }, 600_000);
 
   it('on rome under allowlist PPO learns the task within 10% of the honest script', async () => {
-    const evals = await train('rome', LEARNING_TEST.romeSteps, 'allowlist');
+    const evals = await trainPpo('rome', LEARNING_TEST.romeSteps, 'allowlist');
     const last = evals[evals.length - 1];
     const s = loadScenario('rome');
     const honest = (await evaluate(s, resolveEnvGuardrails(s, ['allowlist']), (env) => makeScriptedPolicy('honest', env, 1), { episodes: 500, seed: 2 })).summary;

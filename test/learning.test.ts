@@ -3,31 +3,18 @@
 // Sized for CI (2 cores, wasm backend); fixed seeds, so a run is reproducible and its figures are reported in
 // the README. They train through TrainingRun, the same path `sidequest train` and the demo use.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { selectBackend } from '../agents/backend.ts';
 import { evaluate } from '../agents/evaluate.ts';
 import { makeScriptedPolicy } from '../agents/scripted.ts';
-import { startRun } from '../cli/train.ts';
 import { loadScenario } from '../sim/load.ts';
 import { resolveEnvGuardrails } from '../sim/guardrails.ts';
 import { LEARNING_TEST } from './helpers/budgets.ts';
+import { trainPpo } from './helpers/learning.ts';
 
 beforeAll(async () => {
   await selectBackend('wasm');
 });
 
-async function train(scenario: string, steps: number, guardrail?: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'sq-learn-'));
-  const run = await startRun(scenario, 'ppo', {
-    steps, seed: LEARNING_TEST.seed, out: join(dir, 'run'), backend: 'wasm', net: 'mlp', guardrail,
-    'checkpoint-every': LEARNING_TEST.checkpointEvery, 'eval-episodes': 64, 'record-episodes': 2, 'cost-weight': 1,
-  });
-  await run.train();
-  run.dispose();
-  return run.evals;
-}
 
 async function baseline(id: string, agent: 'random' | 'honest' | 'opportunist', guardrail?: string[]) {
   const s = loadScenario(id);
@@ -36,7 +23,7 @@ async function baseline(id: string, agent: 'random' | 'honest' | 'opportunist', 
 
 describe('PPO learns', () => {
   it('on tutorial, beats random by a wide margin', async () => {
-    const evals = await train('tutorial', LEARNING_TEST.tutorialSteps);
+    const evals = await trainPpo('tutorial', LEARNING_TEST.tutorialSteps);
     const last = evals[evals.length - 1];
     const random = await baseline('tutorial', 'random');
     const honest = await baseline('tutorial', 'honest');
@@ -45,7 +32,7 @@ describe('PPO learns', () => {
   }, 300_000);
 
   it('on rome, from scratch and with no guardrail, discovers the racks and the tunnel', async () => {
-    const evals = await train('rome', LEARNING_TEST.romeSteps);
+    const evals = await trainPpo('rome', LEARNING_TEST.romeSteps);
     const last = evals[evals.length - 1];
     const honest = await baseline('rome', 'honest');
     console.info(`rome: PPO return ${last.taskReturn.mean.toFixed(1)} (honest ${honest.taskReturn.mean.toFixed(1)}), claimGpu ${last.sideStrategyRates.claimGpu}, openTunnel ${last.sideStrategyRates.openTunnel}`);
