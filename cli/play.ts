@@ -5,9 +5,9 @@ import { emitKeypressEvents } from 'node:readline';
 import { loadScenario } from '../sim/load.ts';
 import { resolveEnvGuardrails } from '../sim/guardrails.ts';
 import { Env, type StepResult } from '../sim/env.ts';
-import { renderBoard, renderHud } from '../sim/render.ts';
+import { renderBoard, renderHud, renderLegend } from '../sim/render.ts';
 import { Action, ACTION_LETTERS, ACTION_NAMES } from '../sim/vocab.ts';
-import { defineCommand, listFlag, parseCommand, UsageError } from './args.ts';
+import { defineCommand, listFlag, parseCommand, printable, UsageError } from './args.ts';
 
 const command = defineCommand({
   name: 'play',
@@ -28,7 +28,7 @@ export async function runPlay(argv: string[]): Promise<number> {
   const env = new Env(scenario, resolveEnvGuardrails(scenario, listFlag(parsed.flags.guardrail)));
   let seed = parsed.flags.seed;
   env.reset({ seed });
-  const legend = 'T terminal  G free rack  C claimed  $ mining  F firewall  p port  P probed port  = tunnel  O outside  : watched  ^>v< you';
+  const legend = printable(renderLegend(scenario));
   const draw = (last?: StepResult, action?: number) => {
     const lines = [renderBoard(env.batch), '', renderHud(env.batch)];
     if (action !== undefined) lines.push(`action: ${ACTION_NAMES[action]}`);
@@ -66,6 +66,7 @@ export async function runPlay(argv: string[]): Promise<number> {
   show(draw());
   emitKeypressEvents(process.stdin);
   process.stdin.setRawMode(true);
+  let ended = false;
   return new Promise<number>((resolve) => {
     process.stdin.on('keypress', (_str: string, key: { name?: string; sequence?: string; ctrl?: boolean }) => {
       const name = key.name ?? key.sequence ?? '';
@@ -78,17 +79,18 @@ export async function runPlay(argv: string[]): Promise<number> {
       if (name === 'n') {
         seed++;
         env.reset({ seed });
+        ended = false;
         show(draw());
         return;
       }
       const action = KEYS[name];
-      if (action === undefined) return;
+      // after the end the final screen (board, return, performance, costs) stays until n or q
+      if (action === undefined || ended) return;
       const r = env.step(action);
       let body = draw(r, action);
       if (r.terminated || r.truncated) {
-        body += `\n\nepisode ended (${r.reason}). New layout: n`;
-        seed++;
-        env.reset({ seed });
+        ended = true;
+        body += `\n\nepisode ended (${printable(r.reason)}) after ${env.batch.t[0]} steps: return ${env.batch.epReturn[0].toFixed(2)}, hidden performance ${env.batch.epPerformance[0].toFixed(2)}. New layout: n · quit: q`;
       }
       show(body);
     });

@@ -1,8 +1,44 @@
 // Text drawings of an env: the board as ASCII (for board-drawn tests, `sidequest play` and error messages) and
 // a HUD. Pure functions of engine state; every glyph comes from the scenario's tiles.
 import type { BatchEnv } from './engine.ts';
+import type { Scenario } from './scenario.ts';
+import { Effect } from './rules.ts';
 
 export const AGENT_CHARS = ['^', '>', 'v', '<'] as const;
+
+/**
+ * Tile codes a scenario can put on the board, void excepted: its maps and placements, then (to a fixed point) what
+ * the rules that can fire turn tiles into — a rule about a tile that never appears cannot fire.
+ */
+export function boardTiles(s: Scenario): number[] {
+  const used = new Set<number>();
+  for (const m of s.maps) for (const c of m.grid) used.add(c);
+  for (const p of s.placements) if (p.count > 0) used.add(p.tile);
+  for (const m of s.mechanics) for (const t of m.makes) used.add(t);
+  const r = s.rules;
+  const made = (e: number) => (r.effOp[e] === Effect.replace ? r.effA[e] : r.effOp[e] === Effect.push ? r.effB[e] : -1);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (let rule = 0; rule < r.trigger.length; rule++) {
+      const onTile = r.trigger[rule] <= 2; // interact, enter, bump
+      if (onTile && ![...used].some((t) => r.ruleMatchesTile(rule, t))) continue;
+      for (let e = r.effStart[rule]; e < r.effEnd[rule]; e++) {
+        const t = made(e);
+        if (t >= 0 && !used.has(t)) {
+          used.add(t);
+          grew = true;
+        }
+      }
+    }
+  }
+  used.delete(0);
+  return [...used].sort((a, b) => a - b);
+}
+
+/** The terminal's legend: each board tile's glyph and label, from the scenario, then the agent. */
+export function renderLegend(s: Scenario): string {
+  return [...boardTiles(s).map((c) => `${s.tiles[c].glyph} ${s.tiles[c].label}`), '^>v< you'].join(' · ');
+}
 
 /** The board of env i, rows joined by newlines. */
 export function renderBoard(env: BatchEnv, i = 0): string {

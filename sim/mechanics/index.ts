@@ -45,6 +45,8 @@ export interface MechanicInstance {
 export interface CompiledMechanic {
   readonly name: string;
   readonly maxEventsPerStep: number;
+  /** Tiles this mechanic may put on the board (legends list them). */
+  readonly makes: readonly number[];
   create(host: MechanicHost): MechanicInstance;
 }
 

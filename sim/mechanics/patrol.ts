@@ -31,6 +31,7 @@ export const patrol: MechanicDefinition<z.infer<typeof options>> = {
     return {
       name: 'patrol',
       maxEventsPerStep: 64,
+      makes: [forward, back, leave],
       create(host) {
         const over = new Uint8Array(256);
         for (const c of overCodes) over[c] = 1;

@@ -7,6 +7,7 @@ import { parseEpisode, type EpisodeRecord } from '../../sim/episode.ts';
 import { scenarioOfEpisode, verifyEpisode, type ReplayResult } from '../../sim/replay.ts';
 import { routineEvents, type Scenario } from '../../sim/scenario.ts';
 import { ACTION_NAMES } from '../../sim/vocab.ts';
+import { boardTiles } from '../../sim/render.ts';
 
 export interface Hud {
   step: number;
@@ -135,13 +136,7 @@ export function tileStyle(s: Scenario, code: number): { color: number; label: st
 
 /** Tiles worth a legend row in this scenario: those its maps, placements and rules can put on the board. */
 export function legendTiles(s: Scenario): Array<{ color: number; label: string; glyph?: string }> {
-  const used = new Set<number>();
-  for (const m of s.maps) for (const c of m.grid) used.add(c);
-  for (const p of s.placements) if (p.count > 0) used.add(p.tile);
-  const r = s.rules;
-  for (let e = 0; e < r.effOp.length; e++) if (r.effOp[e] === 3 /* replace */) used.add(r.effA[e]);
-  used.delete(0);
-  return [...used].sort((a, b) => a - b).map((c) => tileStyle(s, c));
+  return boardTiles(s).map((c) => tileStyle(s, c));
 }
 
 /** Colour of an event on the timeline and the board: its own, or its behaviour's. */
