@@ -247,3 +247,19 @@ describe('the mechanics model: every new construct has one error that says where
     expect(errorOf(lol.join('\n'))).toMatchInlineSnapshot(`"[scenarios/bad.yaml] expected YAML without excessive aliases, found: Excessive alias count indicates a resource exhaustion attack"`);
   });
 });
+
+describe('map variants', () => {
+  it('a list of maps is a per-episode choice: both are drawn, each layout replays from its seed', async () => {
+    const { BatchEnv } = await import('../sim/engine.ts');
+    const { resolveEnvGuardrails } = await import('../sim/guardrails.ts');
+    const twoMaps = worldWith('map: |\n  #####\n  #.kD#\n  #A#G#\n  #####\n', "map:\n  - |\n    #####\n    #.kD#\n    #A#G#\n    #####\n  - |\n    #####\n    #Dk.#\n    #G#A#\n    #####\n");
+    const s = parseScenarioText(twoMaps, 'two.yaml', sources);
+    expect(s.maps.length).toBe(2);
+    const env = new BatchEnv(s, { numEnvs: 16, guardrails: resolveEnvGuardrails(s) }).reset({ seed: 4 });
+    const starts = new Set(Array.from({ length: 16 }, (_, i) => env.agentXY(i).x));
+    expect(starts).toEqual(new Set([1, 3])); // the agent's fixed start differs between the two maps
+    const again = new BatchEnv(s, { numEnvs: 16, guardrails: resolveEnvGuardrails(s) }).reset({ seed: 4 });
+    for (let i = 0; i < 16; i++) expect(again.stateHash(i)).toBe(env.stateHash(i));
+    expect(errorOf(twoMaps.replace('    #G#A#\n    #####\n', '    #G#A#\n'))).toMatchInlineSnapshot(`"[scenarios/bad.yaml] expected every map to be 5×4 (as map[0]), found 5×3 → at map[1]"`);
+  });
+});
