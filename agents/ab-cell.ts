@@ -1,25 +1,40 @@
 // Runs one A/B cell: trains the arm on one seed (resuming if an earlier attempt stopped), then evaluates the
 // final policy on layouts shared by every cell and writes result.json last — its presence means "done".
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { CheckpointError, writeFileAtomic } from './checkpoint.ts';
 import { join } from 'node:path';
 import { resolveEnvGuardrails } from '../sim/guardrails.ts';
 import { AB_EVAL_SEED, ARMS, cellDir, cellProvenance, type AbConfig, type Cell, type CellResult } from './ab.ts';
 import { evaluate } from './evaluate.ts';
 import { startRun } from './launch.ts';
 import { LearnedPolicy } from './policy.ts';
-import { readJsonl, TrainingRun, type EvalRow } from './run.ts';
+import { readJsonl, RunError, TrainingRun, type EvalRow } from './run.ts';
 import type { MetricsRow } from './trainer.ts';
 
 export async function runCell(out: string, cell: Cell, c: AbConfig, onProgress: (step: number, total: number) => void): Promise<CellResult> {
   const dir = cellDir(out, cell);
   const arm = ARMS[cell.arm];
   const names = [...arm.env, ...arm.training];
-  const run = existsSync(join(dir, 'run.json'))
-    ? await TrainingRun.resume(dir, 'wasm')
-    : await startRun(c.scenario, 'ppo', {
-        steps: c.steps, seed: cell.seed, out: dir, backend: 'wasm', net: 'mlp', guardrail: arm.env.length ? names.join(',') : ['none', ...arm.training].join(','), // an arm's env guardrails are exactly its own
-        'checkpoint-every': 10, 'eval-episodes': 32, 'record-episodes': 4, 'cost-weight': 1,
-      });
+  const fresh = () =>
+    startRun(c.scenario, 'ppo', {
+      steps: c.steps, seed: cell.seed, out: dir, backend: 'wasm', net: 'mlp', guardrail: arm.env.length ? names.join(',') : ['none', ...arm.training].join(','), // an arm's env guardrails are exactly its own
+      'checkpoint-every': 10, 'eval-episodes': 32, 'record-episodes': 4, 'cost-weight': 1,
+    });
+  let run: TrainingRun;
+  if (!existsSync(join(dir, 'run.json'))) run = await fresh();
+  else {
+    try {
+      run = await TrainingRun.resume(dir, 'wasm');
+    } catch (e) {
+      // a cell that cannot be resumed (a broken run.json, no valid checkpoint) would fail on every rerun and no
+      // report would ever be written: keep it aside, say so, and train the cell afresh
+      if (!(e instanceof RunError || e instanceof CheckpointError)) throw e;
+      const aside = `${dir}.broken-${Date.now()}`;
+      renameSync(dir, aside);
+      process.stderr.write(`ab: cell ${cell.arm}/seed-${cell.seed} could not be resumed (${(e as Error).message.split('\n')[0]}); kept it in ${aside} and started it again\n`);
+      run = await fresh();
+    }
+  }
   await run.train({ onIteration: (row) => onProgress(row.step, c.steps) });
   // the scenario the cell trained on, as recorded in its run (not today's YAML)
   const scenario = run.scenario;
@@ -52,7 +67,7 @@ export async function runCell(out: string, cell: Cell, c: AbConfig, onProgress: 
   };
   run.dispose();
   policy.net.dispose();
-  writeFileSync(join(dir, 'result.json'), JSON.stringify(result, null, 2) + '\n');
+  writeFileAtomic(join(dir, 'result.json'), JSON.stringify(result, null, 2) + '\n'); // its presence means "done": whole or absent
   return result;
 }
 

@@ -3,7 +3,7 @@
 // refused with a readable line. Runs the real command (worker threads and all).
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AbResults } from '../agents/report.ts';
@@ -71,4 +71,21 @@ describe('sidequest ab', () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain(message);
   });
+});
+
+describe('a broken cell', () => {
+  it('is kept aside and trained again, so the report still gets written', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'sq-ab-broken-')), 'ab');
+    const args = ['ab', 'rome', '--arms', 'none', '--seeds', '1', '--steps', '2048', '--eval-episodes', '10', '--quiet', '--out', out];
+    expect(sq(args).code).toBe(0);
+    const cell = join(out, 'cells', 'none', 'seed-1');
+    rmSync(join(cell, 'result.json'));
+    writeFileSync(join(cell, 'run.json'), ''); // as a kill between open and write used to leave it
+    const again = sq(args);
+    expect(again.code, again.err).toBe(0);
+    expect(again.err).toContain('could not be resumed');
+    expect(existsSync(join(cell, 'result.json'))).toBe(true);
+    expect(readdirSync(join(out, 'cells', 'none')).some((f) => f.startsWith('seed-1.broken-'))).toBe(true);
+    expect(existsSync(join(out, 'results.json'))).toBe(true);
+  }, 240_000);
 });
