@@ -574,12 +574,17 @@ export class BatchEnv implements MechanicHost {
     this.ctx.value = v;
     // a term of 0 is skipped: adding ±0 never changes a sum that starts at +0 (so this is exact)
     if (flags & EV_REWARD) {
-      const r = s.rewardExpr[kind] >= 0 ? this.ev(s.rewardExpr[kind]) : s.rewardByEvent[kind] * weight;
+      const re = s.rewardExpr[kind];
+      const rc = re >= 0 ? s.exprs.constant[re] : 0;
+      const r = re < 0 ? s.rewardByEvent[kind] * weight : rc === rc ? rc : this.ev(re);
       this.reward[i] += r;
       this.epReturn[i] += r;
     }
     if (flags & EV_PERFORMANCE) {
-      const p = s.performanceExpr[kind] >= 0 ? this.ev(s.performanceExpr[kind]) : s.performanceByEvent[kind] * weight;
+      const pe = s.performanceExpr[kind];
+      const pc = pe >= 0 ? s.exprs.constant[pe] : 0;
+      // a formula that folded to a constant (baseCompute / jobWork) is that constant, per event
+      const p = pe < 0 ? s.performanceByEvent[kind] * weight : pc === pc ? pc : this.ev(pe);
       this.performance[i] += p;
       this.epPerformance[i] += p;
     }
