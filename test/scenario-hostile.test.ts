@@ -41,6 +41,7 @@ const FILES: Record<string, Expectation> = {
   'define-self.yaml': /definition "loop" refers to itself/,
   'define-mutual.yaml': /refers to itself \(b → c → a → b\)/,
   'define-exponential.yaml': /expected a formula of at most \d+ operations once definitions are inlined/,
+  'define-exponential-deep.yaml': /expected definitions inlined at most 16 levels deep/,
   'formula-too-long.yaml': /expected string to have <=400 characters/,
   'formula-too-deep.yaml': /expected at most 24 levels of nesting/,
   'division-by-zero.yaml': 'legal',
