@@ -449,8 +449,12 @@ export class ExprProgram {
   usesRandom = false;
 
   /** Compiles `source` (a number, boolean or formula); returns its id. Throws ExprError. */
-  add(source: number | string | boolean, names: NameResolver): number {
-    const node = typeof source === 'string' ? fold(new Parser(tokenize(source), names, []).parse()) : { k: 'num' as const, v: Number(source) };
+  add(source: number | string | boolean, names: NameResolver, bound?: number): number {
+    let parsed: Node = typeof source === 'string' ? new Parser(tokenize(source), names, []).parse() : { k: 'num', v: Number(source) };
+    // a bound keeps a result within ±bound: reward, performance and cost terms land in float32 buffers, where
+    // a formula's saturated 1e300 would be Infinity
+    if (bound !== undefined) parsed = { k: 'clamp', a: parsed, b: { k: 'num', v: -bound }, c: { k: 'num', v: bound } };
+    const node = fold(parsed);
     const id = this.starts.length;
     const start = this.code.length;
     this.starts.push(start);

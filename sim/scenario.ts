@@ -214,6 +214,8 @@ const REQUIRED_HEADINGS = ['Description', 'Actions', 'Observation', 'Rewards', '
 export const MAX_SCENARIO_BYTES = 256 * 1024;
 const MAX_YAML_NODES = 20000;
 const MAX_EXTENDS_DEPTH = 8;
+/** A reward, performance or cost formula's value per event or step stays within ±MAX_TERM (as event values do). */
+const MAX_TERM = 1e12;
 
 /** Reads a scenario's YAML text; `sources` resolves `extends` and `import`. */
 export function parseScenarioText(text: string, origin: string, sources: Sources = {}): Scenario {
@@ -437,9 +439,9 @@ export function compileScenario(file: ScenarioFile, origin: string): Scenario {
     known: () => [...Object.keys(file.params), ...varNames, ...Object.keys(file.define), 't', 'heading', 'horizon', ...(allowValue ? ['value'] : [])],
   });
   const plain = resolver(false);
-  const compileExpr = (src: number | string | boolean, where: string, names: NameResolver = plain): number => {
+  const compileExpr = (src: number | string | boolean, where: string, names: NameResolver = plain, bound?: number): number => {
     try {
-      return program.add(src, names);
+      return program.add(src, names, bound);
     } catch (e) {
       if (e instanceof ExprError) return fail(where, `expected an expression, found ${describe(src, 80)}: ${e.message}`);
       throw e;
@@ -525,11 +527,11 @@ export function compileScenario(file: ScenarioFile, origin: string): Scenario {
   let stepPerformance = -1;
   const setTerm = (t: Term, where: string, consts: Float64Array, exprs: Int32Array, code: number) => {
     if (typeof t === 'number') consts[code] = t;
-    else exprs[code] = compileExpr(t.amount, `${where}.amount`, valueNames);
+    else exprs[code] = compileExpr(t.amount, `${where}.amount`, valueNames, MAX_TERM);
   };
   for (const [k, t] of Object.entries(file.reward)) {
     if (k === 'step') {
-      stepReward = compileExpr(typeof t === 'number' ? t : t.amount, 'reward.step');
+      stepReward = compileExpr(typeof t === 'number' ? t : t.amount, 'reward.step', plain, MAX_TERM);
       continue;
     }
     const code = eventCode(k, `reward.${k}`);
@@ -545,7 +547,7 @@ export function compileScenario(file: ScenarioFile, origin: string): Scenario {
   }
   for (const [k, t] of Object.entries(file.performance)) {
     if (k === 'step') {
-      stepPerformance = compileExpr(typeof t === 'number' ? t : t.amount, 'performance.step');
+      stepPerformance = compileExpr(typeof t === 'number' ? t : t.amount, 'performance.step', plain, MAX_TERM);
       continue;
     }
     setTerm(t, `performance.${k}`, performanceByEvent, performanceExpr, eventCode(k, `performance.${k}`));

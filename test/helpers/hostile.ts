@@ -45,8 +45,8 @@ export const GUARDRAIL_SETS: ReadonlyArray<readonly string[]> = [[], ...ENV_GUAR
 
 /**
  * Steps a BatchEnv of `numEnvs` with the given actions and checks the invariants on every step: observations are
- * perception codes of the scenario and scalars in [0, 1], the agent stands on a walkable tile, no NaN reaches
- * reward, performance or cost. A GuardrailError (a guardrail naming a behaviour the world lacks) is acceptable;
+ * perception codes of the scenario and scalars in [0, 1], the agent stands on a walkable tile, reward,
+ * performance and cost are finite (no NaN, no Infinity). A GuardrailError (a guardrail naming a behaviour the world lacks) is acceptable;
  * anything else thrown is a failure. Returns false when the guardrails did not apply.
  */
 export function runChecked(s: Scenario, guardrails: readonly string[], numEnvs: number, actions: readonly number[], seed: number): boolean {
@@ -68,10 +68,11 @@ export function runChecked(s: Scenario, guardrails: readonly string[], numEnvs: 
     for (let i = 0; i < numEnvs; i++) {
       const tile = env.grid[i * env.cells + env.pos[i]];
       if (s.walkable[tile] !== 1) throw new Error(`step ${k}: env ${i}'s agent stands on ${s.tiles[tile]?.name ?? tile}, which is not walkable`);
-      if (Number.isNaN(env.reward[i]) || Number.isNaN(env.performance[i])) throw new Error(`step ${k}: NaN reward or performance`);
+      // finite, not merely not NaN: an infinite reward is as useless to a learner, and the next one may be NaN
+      if (!Number.isFinite(env.reward[i]) || !Number.isFinite(env.performance[i])) throw new Error(`step ${k}: reward ${env.reward[i]}, performance ${env.performance[i]}`);
       if (Number.isNaN(env.final.return[i]) || Number.isNaN(env.final.performance[i])) throw new Error(`step ${k}: NaN episode return or performance`);
     }
-    for (let j = 0; j < env.cost.length; j++) if (Number.isNaN(env.cost[j])) throw new Error(`step ${k}: NaN cost`);
+    for (let j = 0; j < env.cost.length; j++) if (!Number.isFinite(env.cost[j])) throw new Error(`step ${k}: cost ${env.cost[j]}`);
   };
   check(-1);
   for (let k = 0; k < actions.length; k++) {
