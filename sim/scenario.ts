@@ -376,10 +376,12 @@ export function compileScenario(file: ScenarioFile, origin: string): Scenario {
     const startTile = (code: number, ch: string) => {
       if (!tiles[code].walkable) fail(`legend['${ch}']`, `expected the agent to start on a walkable tile, found "${tiles[code].name}"`);
     };
-    for (const [ch, entry] of Object.entries(file.legend)) {
-      if (!rows.some((row) => row.includes(ch))) continue;
+    // the characters the map uses, once: an embedded file's legend may have thousands of entries
+    // (UTF-16 units, as the cells are indexed)
+    for (const ch of new Set(rows.join('').split(''))) {
+      const entry = Object.hasOwn(file.legend, ch) ? file.legend[ch] : undefined;
       if (entry === 'agent') startTile(tileCode('floor', `legend['${ch}']`), ch);
-      else if (typeof entry !== 'string' && entry.candidate === 'agent') startTile(tileCode(entry.otherwise, `legend['${ch}'].otherwise`), ch);
+      else if (entry !== undefined && typeof entry !== 'string' && entry.candidate === 'agent') startTile(tileCode(entry.otherwise, `legend['${ch}'].otherwise`), ch);
     }
     for (const p of placements) {
       const n = cand.get(p.group)?.length ?? 0;
@@ -785,7 +787,11 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 export function deepMerge(parent: unknown, child: unknown): unknown {
   if (!isPlainObject(parent) || !isPlainObject(child)) return child;
   const out: Record<string, unknown> = { ...parent };
-  for (const [k, v] of Object.entries(child)) out[k] = k in parent ? deepMerge(parent[k], v) : v;
+  for (const [k, v] of Object.entries(child)) {
+    // defined, not assigned: `out['__proto__'] = v` would make v the prototype, and the schema would then read
+    // keys through it that the file never declared (and never reports)
+    Object.defineProperty(out, k, { value: Object.hasOwn(parent, k) ? deepMerge(parent[k], v) : v, enumerable: true, writable: true, configurable: true });
+  }
   return out;
 }
 

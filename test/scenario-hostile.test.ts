@@ -33,6 +33,7 @@ const FILES: Record<string, Expectation> = {
   'extends-loop-a.yaml': /extends forms a cycle/,
   'extends-loop-b.yaml': /extends forms a cycle/,
   'extends-missing.yaml': /expected a scenario "nowhere" beside this file/,
+  'extends-proto.yaml': /unknown key "__proto__"/,
   'extends-traversal.yaml': /expected a scenario "\.\.\/\.\.\/\.\.\/\.\.\/scenarios\/rome" beside this file/,
   'import-missing.yaml': /expected a tile library nosuchlibrary\.tiles\.yaml/,
   'tile-cycle.yaml': /tile inheritance forms a cycle: key → door → lock → key/,
