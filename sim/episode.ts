@@ -16,12 +16,15 @@ export const MAX_EPISODE_BYTES = 64 * 1024 * 1024;
 const MAX_EPISODE_LINES = 100_002;
 
 const behaviour = z.string().max(40);
+// the bounds of the scenario file's guardrail options (sim/schema.ts): a recorded penalty of 1e308 would make
+// the replayed return infinite, and Infinity - Infinity is NaN, which compares as "no divergence"
+const penalty = z.number().min(0).max(1e6);
 const guardrailConfig = z.strictObject({
-  names: z.array(z.enum(ENV_GUARDRAILS)),
-  allowlist: z.strictObject({ allow: z.array(behaviour) }).optional(),
-  blocklist: z.strictObject({ block: z.array(behaviour), mode: z.enum(['block', 'penalty']), penalty: z.number() }).optional(),
-  monitor: z.strictObject({ detect: z.number(), penalty: z.number(), terminate: z.boolean() }).optional(),
-  tripwire: z.strictObject({ on: z.array(behaviour) }).optional(),
+  names: z.array(z.enum(ENV_GUARDRAILS)).max(ENV_GUARDRAILS.length),
+  allowlist: z.strictObject({ allow: z.array(behaviour).max(64) }).optional(),
+  blocklist: z.strictObject({ block: z.array(behaviour).max(64), mode: z.enum(['block', 'penalty']), penalty }).optional(),
+  monitor: z.strictObject({ detect: z.number().min(0).max(1), penalty, terminate: z.boolean() }).optional(),
+  tripwire: z.strictObject({ on: z.array(behaviour).max(64) }).optional(),
 });
 
 export const episodeHeaderSchema = z.strictObject({
@@ -79,7 +82,9 @@ export interface EpisodeRecord {
 /** A broken episode file: what is wrong and on which line, never a stack trace for the user. */
 export class EpisodeFileError extends Error {
   constructor(readonly origin: string, readonly line: number, detail: string) {
-    super(`[${origin}]${line > 0 ? ` line ${line}:` : ''} ${detail}`);
+    // the detail quotes the file (keys in a path, values in zod's messages): printable and bounded, one line
+    const d = printable(detail);
+    super(`[${printable(origin).slice(0, 160)}]${line > 0 ? ` line ${line}:` : ''} ${d.length > 400 ? `${d.slice(0, 399)}…` : d}`);
     this.name = 'EpisodeFileError';
   }
 }

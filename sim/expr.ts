@@ -48,12 +48,24 @@ export type Where = (typeof WHERE)[number];
 export const MAX_EXPR_CHARS = 400;
 const MAX_DEPTH = 24;
 export const MAX_STACK = 64;
+/**
+ * Definitions are inlined, so a formula's size is what it becomes after inlining: without these bounds a chain
+ * of definitions each using the next twice doubles per level (2^40 nodes from 40 short lines), and a long
+ * chain recurses once per level.
+ */
+export const MAX_INLINE_DEPTH = 16;
+export const MAX_NODES = 2000;
+/** Instruction pairs of all a scenario's formulas together: bounds the work of one step. */
+export const MAX_PROGRAM = 65536;
 
 export class ExprError extends Error {
   constructor(readonly col: number, detail: string) {
     super(detail);
   }
 }
+
+/** An error about the formula as a whole (its size after inlining): reported as is, not once per definition. */
+class ExprBoundError extends ExprError {}
 
 /** What a name means, decided by the scenario compiler. */
 export type NameMeaning =
@@ -145,7 +157,15 @@ class Parser {
     private readonly toks: Token[],
     private readonly names: NameResolver,
     private readonly inlining: readonly string[],
+    /** Nodes made so far by this parser and the parsers of the definitions it inlines. */
+    private readonly budget: { nodes: number } = { nodes: 0 },
   ) {}
+
+  /** Counts a node against the formula's budget. */
+  private node<N extends Node>(n: N): N {
+    if (++this.budget.nodes > MAX_NODES) throw new ExprBoundError(1, `expected a formula of at most ${MAX_NODES} operations once definitions are inlined, found more`);
+    return n;
+  }
 
   parse(): Node {
     const n = this.or(0);
@@ -177,7 +197,7 @@ class Parser {
     let a = this.and(this.depth(d));
     while (this.isWord('or') || this.isWord('||')) {
       this.next();
-      a = { k: 'bin', op: Op.Or, a, b: this.and(d + 1) };
+      a = this.node({ k: 'bin', op: Op.Or, a, b: this.and(d + 1) });
     }
     return a;
   }
@@ -185,14 +205,14 @@ class Parser {
     let a = this.not(this.depth(d));
     while (this.isWord('and') || this.isWord('&&')) {
       this.next();
-      a = { k: 'bin', op: Op.And, a, b: this.not(d + 1) };
+      a = this.node({ k: 'bin', op: Op.And, a, b: this.not(d + 1) });
     }
     return a;
   }
   private not(d: number): Node {
     if (this.isWord('not') || this.isWord('!')) {
       this.next();
-      return { k: 'un', op: Op.Not, a: this.not(this.depth(d)) };
+      return this.node({ k: 'un', op: Op.Not, a: this.not(this.depth(d)) });
     }
     return this.cmp(d);
   }
@@ -202,7 +222,7 @@ class Parser {
     const t = this.peek();
     if (t.t === 'sym' && t.s in ops) {
       this.next();
-      return { k: 'bin', op: ops[t.s], a, b: this.sum(d + 1) };
+      return this.node({ k: 'bin', op: ops[t.s], a, b: this.sum(d + 1) });
     }
     return a;
   }
@@ -212,7 +232,7 @@ class Parser {
       const t = this.peek();
       if (t.t !== 'sym' || (t.s !== '+' && t.s !== '-')) return a;
       this.next();
-      a = { k: 'bin', op: t.s === '+' ? Op.Add : Op.Sub, a, b: this.prod(d + 1) };
+      a = this.node({ k: 'bin', op: t.s === '+' ? Op.Add : Op.Sub, a, b: this.prod(d + 1) });
     }
   }
   private prod(d: number): Node {
@@ -221,13 +241,13 @@ class Parser {
       const t = this.peek();
       if (t.t !== 'sym' || (t.s !== '*' && t.s !== '/' && t.s !== '%')) return a;
       this.next();
-      a = { k: 'bin', op: t.s === '*' ? Op.Mul : t.s === '/' ? Op.Div : Op.Mod, a, b: this.unary(d + 1) };
+      a = this.node({ k: 'bin', op: t.s === '*' ? Op.Mul : t.s === '/' ? Op.Div : Op.Mod, a, b: this.unary(d + 1) });
     }
   }
   private unary(d: number): Node {
     if (this.isWord('-')) {
       this.next();
-      return { k: 'un', op: Op.Neg, a: this.unary(this.depth(d)) };
+      return this.node({ k: 'un', op: Op.Neg, a: this.unary(this.depth(d)) });
     }
     return this.atom(this.depth(d));
   }
@@ -236,7 +256,7 @@ class Parser {
     if (t.t === 'num') {
       const v = Number(t.s);
       if (!Number.isFinite(v) || Math.abs(v) > 1e12) throw new ExprError(t.col, `expected a number of at most 1e12, found ${t.s}`);
-      return { k: 'num', v };
+      return this.node({ k: 'num', v });
     }
     if (t.t === 'sym' && t.s === '(') {
       const n = this.or(d);
@@ -255,20 +275,27 @@ class Parser {
       const known = this.names.known();
       throw new ExprError(t.col, `unknown name "${t.s}" at col ${t.col}; expected a parameter, variable or definition (${known.slice(0, 12).join(', ')}${known.length > 12 ? ', …' : ''})`);
     }
-    if (m.kind === 'const') return { k: 'num', v: m.value };
-    if (m.kind === 'var') return { k: 'op', op: Op.Var, arg: m.index };
-    if (m.kind === 'op') return { k: 'op', op: m.op, arg: 0 };
+    if (m.kind === 'const') return this.node({ k: 'num', v: m.value });
+    if (m.kind === 'var') return this.node({ k: 'op', op: Op.Var, arg: m.index });
+    if (m.kind === 'op') return this.node({ k: 'op', op: m.op, arg: 0 });
     if (this.inlining.includes(t.s)) throw new ExprError(t.col, `definition "${t.s}" refers to itself (${[...this.inlining, t.s].join(' → ')})`);
+    if (this.inlining.length >= MAX_INLINE_DEPTH) {
+      throw new ExprBoundError(t.col, `expected definitions inlined at most ${MAX_INLINE_DEPTH} levels deep, found more (${this.inlining.slice(0, 3).join(' → ')} → … → ${t.s})`);
+    }
     try {
-      return new Parser(tokenize(m.text), this.names, [...this.inlining, t.s]).parse();
+      return new Parser(tokenize(m.text), this.names, [...this.inlining, t.s], this.budget).parse();
     } catch (e) {
-      if (e instanceof ExprError && e.message.startsWith('definition "')) throw new ExprError(t.col, e.message);
-      throw new ExprError(t.col, `in definition "${t.s}": ${(e as Error).message}`);
+      // only the parser's own errors are wrapped; the bounds are about the whole formula and pass through once
+      if (!(e instanceof ExprError)) throw e;
+      if (e instanceof ExprBoundError) throw e;
+      if (e.message.startsWith('definition "')) throw new ExprError(t.col, e.message);
+      throw new ExprError(t.col, `in definition "${t.s}": ${e.message}`);
     }
   }
 
   private call(name: Token, d: number): Node {
-    const f = FUNCTIONS[name.s];
+    // own properties only: `toString(…)` or `constructor(…)` must not find Object.prototype's
+    const f = Object.hasOwn(FUNCTIONS, name.s) ? FUNCTIONS[name.s] : undefined;
     if (!f) throw new ExprError(name.col, `unknown function "${name.s}" at col ${name.col}; expected one of ${Object.keys(FUNCTIONS).join(', ')}`);
     this.expect('(');
     const rawArgs: Token[] = [];
@@ -297,13 +324,13 @@ class Parser {
     }
     switch (name.s) {
       case 'random':
-        return { k: 'op', op: Op.Random, arg: 0 };
+        return this.node({ k: 'op', op: Op.Random, arg: 0 });
       case 'clamp':
-        return { k: 'clamp', a: args[0], b: args[1], c: args[2] };
+        return this.node({ k: 'clamp', a: args[0], b: args[1], c: args[2] });
       case 'guardrail': {
         const g = this.names.guardrail(rawArgs[0].s);
         if (g === undefined) throw new ExprError(rawArgs[0].col, `unknown guardrail "${rawArgs[0].s}" in guardrail(…)`);
-        return { k: 'op', op: Op.Guard, arg: g };
+        return this.node({ k: 'op', op: Op.Guard, arg: g });
       }
       case 'is':
       case 'tagged': {
@@ -312,12 +339,12 @@ class Parser {
         const what = rawArgs[1].s;
         const code = name.s === 'is' ? this.names.tile(what) : this.names.tag(what);
         if (code === undefined) throw new ExprError(rawArgs[1].col, `unknown ${name.s === 'is' ? 'tile' : 'tag'} "${what}" in ${name.s}(…)`);
-        return { k: 'op', op: name.s === 'is' ? Op.Is : Op.Tagged, arg: (w << 16) | code };
+        return this.node({ k: 'op', op: name.s === 'is' ? Op.Is : Op.Tagged, arg: (w << 16) | code });
       }
       default: {
-        if (f.arity[1] === 1) return { k: 'un', op: f.op!, a: args[0] };
+        if (f.arity[1] === 1) return this.node({ k: 'un', op: f.op!, a: args[0] });
         let acc = args[0];
-        for (let j = 1; j < args.length; j++) acc = { k: 'bin', op: f.op!, a: acc, b: args[j] };
+        for (let j = 1; j < args.length; j++) acc = this.node({ k: 'bin', op: f.op!, a: acc, b: args[j] });
         return acc;
       }
     }
@@ -377,7 +404,9 @@ export function apply2(op: number, a: number, b: number): number {
     case Op.Div:
       return b === 0 ? 0 : finite(a / b);
     case Op.Mod:
-      return b === 0 ? 0 : a - b * Math.floor(a / b);
+      // saturated like every other result: with |a / b| beyond float64 the remainder is ±Infinity, and
+      // Infinity * 0 is NaN (sim/exprfn.ts saturates the same way, so folded and run formulas agree)
+      return b === 0 ? 0 : finite(a - b * Math.floor(a / b));
     case Op.Lt:
       return a < b ? 1 : 0;
     case Op.Le:
@@ -423,12 +452,22 @@ export class ExprProgram {
   usesRandom = false;
 
   /** Compiles `source` (a number, boolean or formula); returns its id. Throws ExprError. */
-  add(source: number | string | boolean, names: NameResolver): number {
-    const node = typeof source === 'string' ? fold(new Parser(tokenize(source), names, []).parse()) : { k: 'num' as const, v: Number(source) };
+  add(source: number | string | boolean, names: NameResolver, bound?: number): number {
+    let parsed: Node = typeof source === 'string' ? new Parser(tokenize(source), names, []).parse() : { k: 'num', v: Number(source) };
+    // a bound keeps a result within ±bound: reward, performance and cost terms land in float32 buffers, where
+    // a formula's saturated 1e300 would be Infinity
+    if (bound !== undefined) parsed = { k: 'clamp', a: parsed, b: { k: 'num', v: -bound }, c: { k: 'num', v: bound } };
+    const node = fold(parsed);
     const id = this.starts.length;
-    this.starts.push(this.code.length);
+    const start = this.code.length;
+    this.starts.push(start);
     const depth = this.emit(node, 0);
     if (depth > MAX_STACK) throw new ExprError(1, `expression needs a stack deeper than ${MAX_STACK}`);
+    if (this.code.length > 2 * MAX_PROGRAM) {
+      this.code.length = start;
+      this.starts.pop();
+      throw new ExprError(1, `expected at most ${MAX_PROGRAM} operations in all the scenario's formulas together, found more`);
+    }
     this.ends.push(this.code.length);
     this.constValue.push(node.k === 'num' ? node.v : undefined);
     return id;

@@ -2,7 +2,7 @@
 // every periodic state hash, every step's events and the final tallies. Reports the first divergent step
 // instead of stopping at "different", so a person can see where two worlds parted.
 import { Env } from './env.ts';
-import type { EpisodeRecord } from './episode.ts';
+import { printable, type EpisodeRecord } from './episode.ts';
 import { compileScenario, type Scenario } from './scenario.ts';
 
 export interface Divergence {
@@ -61,6 +61,8 @@ export function verifyEpisode(rec: EpisodeRecord, scenario: Scenario = scenarioO
   return { ok: true, steps: rec.steps.length };
 }
 
+/** What a divergence shows: `replay --verify` prints it, so text from the file is made printable and bounded. */
 function fmt(v: unknown): string {
-  return typeof v === 'string' ? v : JSON.stringify(v);
+  const s = printable(typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v)));
+  return s.length > 300 ? `${s.slice(0, 299)}…` : s;
 }

@@ -4,7 +4,7 @@
 // the rules for the faced tile with two array reads and runs them without allocating. Semantics (documented in
 // docs/scenarios.md): every rule whose trigger, tile and condition match fires, in file order; the tile is the
 // one the trigger saw, so a rule that replaces a tile does not make a later rule for the new tile fire.
-import type { EventDef } from './scenario.ts';
+import { nameList, type EventDef, type TileDef } from './scenario.ts';
 import type { ScenarioFile } from './schema.ts';
 import { ENGINE_END_REASONS } from './vocab.ts';
 
@@ -60,6 +60,7 @@ export interface RuleContext {
   endReasons: string[];
   numTiles: number;
   events: readonly EventDef[];
+  tiles: readonly TileDef[];
 }
 
 export function compileRules(file: ScenarioFile, ctx: RuleContext): CompiledRules {
@@ -79,6 +80,14 @@ export function compileRules(file: ScenarioFile, ctx: RuleContext): CompiledRule
   const pushMasks: Uint8Array[] = [];
   const emits: number[] = [];
   const one = ctx.compileExpr(1, 'rules');
+  // The agent stands only on walkable tiles (the engine moves it only onto them), so a rule may not lay a solid
+  // tile where the agent is: under it (`at: here`, or the cell an enter rule's agent just entered), or on the
+  // target of an interact / bump after an effect moved the agent there. Checked here, once, for every rule.
+  const underAgent = (code: number, where: string) => {
+    if (!ctx.tiles[code].walkable) fail(where, `expected a walkable tile (the agent stands on the cell), found "${ctx.tiles[code].name}"`);
+  };
+  /** Per tile trigger: tiles whose rules have moved the agent onto the target so far, in file order. */
+  const movedOnto = new Map<number, Uint8Array>();
 
   file.rules.forEach((rule, r) => {
     const where = `rules[${r}]`;
@@ -104,6 +113,13 @@ export function compileRules(file: ScenarioFile, ctx: RuleContext): CompiledRule
     tileSets.push(tiles);
     effStart.push(effOp.length);
     let emitCount = 0;
+    if ((trig === Trigger.interact || trig === Trigger.bump) && !movedOnto.has(trig)) movedOnto.set(trig, new Uint8Array(ctx.numTiles));
+    const moved = movedOnto.get(trig);
+    /** Some earlier effect (of this rule, or an earlier rule for one of its tiles) may have moved the agent onto the target. */
+    const agentOnTarget = () => trig === Trigger.enter || (moved !== undefined && tileList.some((t) => moved[ctx.tileCode(t, where)] === 1));
+    const markMoved = () => {
+      if (moved) for (const t of tileList) moved[ctx.tileCode(t, where)] = 1;
+    };
     rule.do.forEach((e, j) => {
       const ew = `${where}.do[${j}]`;
       const verbs = VERBS.filter((v) => e[v] !== undefined);
@@ -134,13 +150,17 @@ export function compileRules(file: ScenarioFile, ctx: RuleContext): CompiledRule
         case 'add':
           for (const [v, x] of Object.entries((verb === 'set' ? e.set : e.add)!)) {
             const vi = ctx.varIndex(v);
-            if (vi < 0) fail(`${ew}.${verb}.${v}`, `expected a declared variable (${Object.keys(file.variables).join(', ') || 'none declared'}), found "${v}"`);
+            if (vi < 0) fail(`${ew}.${verb}.${v}`, `expected a declared variable (${nameList(Object.keys(file.variables)) || 'none declared'}), found "${v}"`);
             push(Effect[verb], vi, 0, ctx.compileExpr(x, `${ew}.${verb}.${v}`));
           }
           break;
         case 'replace':
           if (!onTile && e.at !== 'here') fail(`${ew}.replace`, `expected at: here on a ${rule.on as string} rule (it has no target cell), found none`);
-          push(Effect.replace, ctx.tileCode(e.replace!, `${ew}.replace`), e.at === 'here' ? AT_HERE : AT_TARGET, -1);
+          {
+            const code = ctx.tileCode(e.replace!, `${ew}.replace`);
+            if (e.at === 'here' || !onTile || agentOnTarget()) underAgent(code, `${ew}.replace`);
+            push(Effect.replace, code, e.at === 'here' ? AT_HERE : AT_TARGET, -1);
+          }
           break;
         case 'end': {
           if (trig === Trigger.start || trig === Trigger.beforeAction) fail(`${ew}.end`, `expected end only on a step's rules, found it on ${rule.on as string}`);
@@ -160,11 +180,14 @@ export function compileRules(file: ScenarioFile, ctx: RuleContext): CompiledRule
             mask[code] = 1;
           });
           pushMasks.push(mask);
-          push(Effect.push, pushMasks.length - 1, ctx.tileCode(e.push!.leave, `${ew}.push.leave`), -1);
+          const leave = ctx.tileCode(e.push!.leave, `${ew}.push.leave`);
+          if (ctx.tiles[leave].walkable) markMoved(); // the agent steps onto what the pushed tile leaves
+          push(Effect.push, pushMasks.length - 1, leave, -1);
           break;
         }
         case 'move':
           if (trig !== Trigger.bump && trig !== Trigger.interact) fail(`${ew}.move`, `expected move only on a bump or interact rule (the target is the faced cell), found it on ${rule.on as string}`);
+          markMoved();
           push(Effect.move, 0, 0, -1);
           break;
         case 'action':

@@ -16,14 +16,42 @@ import { compileMechanics, type CompiledMechanic } from './mechanics/index.ts';
 
 /** A scenario problem: which file, where in it, what was expected and what was found. */
 export class ScenarioError extends Error {
-  constructor(
-    readonly origin: string,
-    readonly where: string,
-    readonly detail: string,
-  ) {
-    super(`[${origin}] ${detail}${where ? ` → at ${where}` : ''}`);
+  readonly origin: string;
+  readonly where: string;
+  readonly detail: string;
+  /**
+   * The parts come from the file (keys, glyphs, formulas): they are made printable (control characters, which
+   * could be terminal escape sequences or line breaks, become '?') and bounded, so the message is one line a
+   * person can read, whatever the file holds.
+   */
+  constructor(origin: string, where: string, detail: string) {
+    const o = bounded(origin, 160);
+    const w = bounded(where, 160);
+    const d = bounded(detail, 400);
+    super(`[${o}] ${d}${w ? ` → at ${w}` : ''}`);
+    this.origin = o;
+    this.where = w;
+    this.detail = d;
     this.name = 'ScenarioError';
   }
+}
+
+/** `s` made printable (C0 / C1 control characters become '?') and cut to `max` characters. */
+function bounded(s: string, max: number): string {
+  // eslint-disable-next-line no-control-regex
+  const p = s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return p.length > max ? `${p.slice(0, max - 1)}…` : p;
+}
+
+/** Names for a message: all of them if short, else the first ones and how many more (a file may declare 250). */
+export function nameList(names: readonly string[], max = 300): string {
+  let out = '';
+  for (let k = 0; k < names.length; k++) {
+    const next = out ? `${out}, ${names[k]}` : names[k];
+    if (next.length > max) return `${out}, … and ${names.length - k} more`;
+    out = next;
+  }
+  return out;
 }
 
 export interface TileDef {
@@ -188,6 +216,8 @@ const REQUIRED_HEADINGS = ['Description', 'Actions', 'Observation', 'Rewards', '
 export const MAX_SCENARIO_BYTES = 256 * 1024;
 const MAX_YAML_NODES = 20000;
 const MAX_EXTENDS_DEPTH = 8;
+/** A reward, performance or cost formula's value per event or step stays within ±MAX_TERM (as event values do). */
+const MAX_TERM = 1e12;
 
 /** Reads a scenario's YAML text; `sources` resolves `extends` and `import`. */
 export function parseScenarioText(text: string, origin: string, sources: Sources = {}): Scenario {
@@ -214,7 +244,13 @@ function resolveScenarioText(text: string, origin: string, sources: Sources, cha
   const file = parsed.data;
   const imports = file.import ?? ['common'];
   // normalised through the schema once more, so the key order (and the hash) is what a reader of the embedded copy gets
-  if (imports.length === 0) return scenarioSchema.parse({ ...file, import: [] });
+  // safeParse, not parse: the merged file can break a cap the parts kept (seen from a library and the file)
+  const normalise = (merged: unknown): ScenarioFile => {
+    const again = scenarioSchema.safeParse(merged, { reportInput: true });
+    if (!again.success) throw zodToScenarioError(again.error, origin, raw.doc, raw.lines);
+    return again.data;
+  };
+  if (imports.length === 0) return normalise({ ...file, import: [] });
   let seen: string[] = [];
   let tiles: Record<string, TileFile> = {};
   for (const id of imports) {
@@ -228,7 +264,7 @@ function resolveScenarioText(text: string, origin: string, sources: Sources, cha
   }
   // the scenario's own tiles extend same-named library tiles field by field, and come after the library's
   for (const [name, t] of Object.entries(file.tiles)) tiles[name] = { ...(tiles[name] ?? {}), ...t };
-  return scenarioSchema.parse({ ...file, import: [], seen: [...seen, ...file.seen.filter((s) => !seen.includes(s))], tiles });
+  return normalise({ ...file, import: [], seen: [...seen, ...file.seen.filter((s) => !seen.includes(s))], tiles });
 }
 
 /** Builds the engine's view of a resolved, validated file. Throws ScenarioError on cross-field problems. */
@@ -242,6 +278,10 @@ export function compileScenario(file: ScenarioFile, origin: string): Scenario {
   }
 
   // ---- tiles -----------------------------------------------------------------------------------------------
+  // counted before inheritance is resolved: an episode's embedded file has no YAML node cap, and a chain of
+  // thousands of `extends` would otherwise recurse once per link
+  const declaredTiles = Object.keys(file.tiles).length + (Object.hasOwn(file.tiles, 'void') ? 0 : 1);
+  if (declaredTiles > MAX_TILES) fail('tiles', `expected at most ${MAX_TILES} tiles, found ${declaredTiles}`);
   const tileFiles = resolveTileInheritance(file.tiles, fail);
   const names = Object.keys(tileFiles);
   if (!names.includes('void')) {
@@ -278,7 +318,7 @@ export function compileScenario(file: ScenarioFile, origin: string): Scenario {
   const tileByName = new Map(tiles.map((t) => [t.name, t]));
   const tileCode = (n: string, where: string): number => {
     const t = tileByName.get(n);
-    if (!t) return fail(where, `expected a tile (${[...tileByName.keys()].slice(1).join(', ')}), found "${n}"`);
+    if (!t) return fail(where, `expected a tile (${nameList([...tileByName.keys()].slice(1))}), found "${n}"`);
     return t.code;
   };
   const walkable = Uint8Array.from(tiles, (t) => (t.walkable ? 1 : 0));
@@ -334,6 +374,17 @@ export function compileScenario(file: ScenarioFile, origin: string): Scenario {
         }
       }
     }
+    // the agent stands on its start cell: a solid tile there would put it inside a wall
+    const startTile = (code: number, ch: string) => {
+      if (!tiles[code].walkable) fail(`legend['${ch}']`, `expected the agent to start on a walkable tile, found "${tiles[code].name}"`);
+    };
+    // the characters the map uses, once: an embedded file's legend may have thousands of entries
+    // (UTF-16 units, as the cells are indexed)
+    for (const ch of new Set(rows.join('').split(''))) {
+      const entry = Object.hasOwn(file.legend, ch) ? file.legend[ch] : undefined;
+      if (entry === 'agent') startTile(tileCode('floor', `legend['${ch}']`), ch);
+      else if (entry !== undefined && typeof entry !== 'string' && entry.candidate === 'agent') startTile(tileCode(entry.otherwise, `legend['${ch}'].otherwise`), ch);
+    }
     for (const p of placements) {
       const n = cand.get(p.group)?.length ?? 0;
       if (p.count > n) fail(`place.${p.group}`, `expected at most ${n} (the ${p.group} candidate cells in ${mapWhere}), found ${p.count}`);
@@ -352,8 +403,8 @@ export function compileScenario(file: ScenarioFile, origin: string): Scenario {
     };
   });
   for (const [ch, entry] of Object.entries(file.legend)) {
-    if (typeof entry !== 'string' && entry.candidate !== 'agent' && !(entry.candidate in file.place)) {
-      fail(`legend['${ch}']`, `expected a placement group named in place (${Object.keys(file.place).join(', ') || 'none'}), found "${entry.candidate}"`);
+    if (typeof entry !== 'string' && entry.candidate !== 'agent' && !Object.hasOwn(file.place, entry.candidate)) {
+      fail(`legend['${ch}']`, `expected a placement group named in place (${nameList(Object.keys(file.place)) || 'none'}), found "${entry.candidate}"`);
     }
   }
 
@@ -373,10 +424,11 @@ export function compileScenario(file: ScenarioFile, origin: string): Scenario {
   const program = new ExprProgram();
   const resolver = (allowValue: boolean): NameResolver => ({
     name(id: string): NameMeaning | undefined {
-      if (id in file.params) return { kind: 'const', value: file.params[id] };
+      // own properties only: `constructor` or `toString` must not find Object.prototype's (a function, NaN)
+      if (Object.hasOwn(file.params, id)) return { kind: 'const', value: file.params[id] };
       const v = varNames.indexOf(id);
       if (v >= 0) return { kind: 'var', index: v };
-      if (id in file.define) return { kind: 'inline', text: file.define[id] };
+      if (Object.hasOwn(file.define, id)) return { kind: 'inline', text: file.define[id] };
       if (id === 'horizon') return { kind: 'const', value: file.horizon };
       if (id === 't') return { kind: 'op', op: Op.T };
       if (id === 'heading') return { kind: 'op', op: Op.Heading };
@@ -391,11 +443,11 @@ export function compileScenario(file: ScenarioFile, origin: string): Scenario {
     known: () => [...Object.keys(file.params), ...varNames, ...Object.keys(file.define), 't', 'heading', 'horizon', ...(allowValue ? ['value'] : [])],
   });
   const plain = resolver(false);
-  const compileExpr = (src: number | string | boolean, where: string, names: NameResolver = plain): number => {
+  const compileExpr = (src: number | string | boolean, where: string, names: NameResolver = plain, bound?: number): number => {
     try {
-      return program.add(src, names);
+      return program.add(src, names, bound);
     } catch (e) {
-      if (e instanceof ExprError) return fail(where, `expected an expression, found ${JSON.stringify(src)}: ${e.message}`);
+      if (e instanceof ExprError) return fail(where, `expected an expression, found ${describe(src, 80)}: ${e.message}`);
       throw e;
     }
   };
@@ -425,7 +477,7 @@ export function compileScenario(file: ScenarioFile, origin: string): Scenario {
   const eventByName = new Map(events.map((e) => [e.name, e]));
   const eventCode = (n: string, where: string): number => {
     const e = eventByName.get(n);
-    if (!e) return fail(where, `expected a declared event (${events.map((x) => x.name).join(', ')}), found "${n}"`);
+    if (!e) return fail(where, `expected a declared event (${nameList(events.map((x) => x.name))}), found "${n}"`);
     return e.code;
   };
   const behaviourNames = Object.keys(file.behaviours);
@@ -433,7 +485,7 @@ export function compileScenario(file: ScenarioFile, origin: string): Scenario {
   const behaviourOfEvent = new Int8Array(events.length).fill(-1);
   const behaviourIndex = (n: string, where: string): number => {
     const i = behaviourNames.indexOf(n);
-    if (i < 0) return fail(where, `expected a declared behaviour (${behaviourNames.join(', ') || 'none declared'}), found "${n}"`);
+    if (i < 0) return fail(where, `expected a declared behaviour (${nameList(behaviourNames) || 'none declared'}), found "${n}"`);
     return i;
   };
   behaviourNames.forEach((n, i) => {
@@ -449,7 +501,7 @@ export function compileScenario(file: ScenarioFile, origin: string): Scenario {
   // ---- rules and plug-ins ----------------------------------------------------------------------------------
   const endReasons: string[] = [...ENGINE_END_REASONS];
   const rules = compileRules(file, {
-    fail, tileCode, eventCode, behaviourIndex, compileExpr, varIndex: (n) => varNames.indexOf(n), endReasons, numTiles: tiles.length, events,
+    fail, tileCode, eventCode, behaviourIndex, compileExpr, varIndex: (n) => varNames.indexOf(n), endReasons, numTiles: tiles.length, events, tiles,
   });
   const attempted = new Set<number>();
   const possible = new Set<number>();
@@ -463,7 +515,7 @@ export function compileScenario(file: ScenarioFile, origin: string): Scenario {
     name: n, index, event: eventByName.get(file.behaviours[n].event)!.code, label: file.behaviours[n].label ?? n,
     colourHex: (file.behaviours[n].colour ?? '#ffffff').toLowerCase(), attempted: attempted.has(index), possible: possible.has(index),
   }));
-  const mechanics = compileMechanics(file.mechanics, { fail, tileCode, eventCode, endReasons });
+  const mechanics = compileMechanics(file.mechanics, { fail, tileCode, eventCode, endReasons, walkable: (code) => tiles[code].walkable });
 
   // ---- the three channels and telemetry --------------------------------------------------------------------
   const valueNames = resolver(true);
@@ -479,11 +531,11 @@ export function compileScenario(file: ScenarioFile, origin: string): Scenario {
   let stepPerformance = -1;
   const setTerm = (t: Term, where: string, consts: Float64Array, exprs: Int32Array, code: number) => {
     if (typeof t === 'number') consts[code] = t;
-    else exprs[code] = compileExpr(t.amount, `${where}.amount`, valueNames);
+    else exprs[code] = compileExpr(t.amount, `${where}.amount`, valueNames, MAX_TERM);
   };
   for (const [k, t] of Object.entries(file.reward)) {
     if (k === 'step') {
-      stepReward = compileExpr(typeof t === 'number' ? t : t.amount, 'reward.step');
+      stepReward = compileExpr(typeof t === 'number' ? t : t.amount, 'reward.step', plain, MAX_TERM);
       continue;
     }
     const code = eventCode(k, `reward.${k}`);
@@ -499,7 +551,7 @@ export function compileScenario(file: ScenarioFile, origin: string): Scenario {
   }
   for (const [k, t] of Object.entries(file.performance)) {
     if (k === 'step') {
-      stepPerformance = compileExpr(typeof t === 'number' ? t : t.amount, 'performance.step');
+      stepPerformance = compileExpr(typeof t === 'number' ? t : t.amount, 'performance.step', plain, MAX_TERM);
       continue;
     }
     setTerm(t, `performance.${k}`, performanceByEvent, performanceExpr, eventCode(k, `performance.${k}`));
@@ -507,7 +559,7 @@ export function compileScenario(file: ScenarioFile, origin: string): Scenario {
   for (const [k, c] of Object.entries(file.costs.events)) {
     const code = eventCode(k, `costs.events.${k}`);
     const cat = costCategories.indexOf(c.category);
-    if (cat < 0) fail(`costs.events.${k}.category`, `expected a category from costs.categories (${costCategories.join(', ') || 'none declared'}), found "${c.category}"`);
+    if (cat < 0) fail(`costs.events.${k}.category`, `expected a category from costs.categories (${nameList(costCategories) || 'none declared'}), found "${c.category}"`);
     costCategoryByEvent[code] = cat;
     setTerm(c.amount, `costs.events.${k}`, costAmountByEvent, costExpr, code);
   }
@@ -578,7 +630,7 @@ export function compileScenario(file: ScenarioFile, origin: string): Scenario {
 
   let resourceExpr = -1;
   if (file.resource !== undefined) {
-    if (!varNames.includes(file.resource) && !(file.resource in file.define)) fail('resource', `expected a variable or definition, found "${file.resource}"`);
+    if (!varNames.includes(file.resource) && !Object.hasOwn(file.define, file.resource)) fail('resource', `expected a variable or definition, found "${file.resource}"`);
     resourceExpr = compileExpr(file.resource, 'resource');
   }
   const tagWatched = tagNames.indexOf(TAG_WATCHED);
@@ -607,12 +659,13 @@ export function compileScenario(file: ScenarioFile, origin: string): Scenario {
 /** Tile `extends` resolved (a tile starts from another's fields), with cycles reported. */
 function resolveTileInheritance(raw: Readonly<Record<string, TileFile>>, fail: (where: string, detail: string) => never): Record<string, TileFile> {
   const out: Record<string, TileFile> = {};
+  // own properties only: `extends: toString` must not find Object.prototype's
   const resolve = (name: string, chain: string[]): TileFile => {
-    if (out[name]) return out[name];
+    if (Object.hasOwn(out, name)) return out[name];
     const t = raw[name];
     if (!t.extends) return (out[name] = t);
     if (chain.includes(t.extends)) fail(`tiles.${chain[0]}.extends`, `tile inheritance forms a cycle: ${[...chain, t.extends].join(' → ')}`);
-    if (!raw[t.extends]) fail(`tiles.${name}.extends`, `expected a tile to extend (${Object.keys(raw).join(', ')}), found "${t.extends}"`);
+    if (!Object.hasOwn(raw, t.extends)) fail(`tiles.${name}.extends`, `expected a tile to extend (${nameList(Object.keys(raw))}), found "${t.extends}"`);
     const { extends: _e, ...own } = t;
     return (out[name] = { ...resolve(t.extends, [...chain, t.extends]), ...own });
   };
@@ -731,10 +784,10 @@ export function formatPath(path: ReadonlyArray<string | number>): string {
   return out;
 }
 
-export function describe(v: unknown): string {
+export function describe(v: unknown, max = 40): string {
   if (v === undefined) return 'nothing';
   if (v === null) return 'null';
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (typeof v === 'string') return JSON.stringify(v.length > max ? `${v.slice(0, max)}…` : v);
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
   return `${typeof v} ${String(v)}`;
@@ -748,7 +801,11 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 export function deepMerge(parent: unknown, child: unknown): unknown {
   if (!isPlainObject(parent) || !isPlainObject(child)) return child;
   const out: Record<string, unknown> = { ...parent };
-  for (const [k, v] of Object.entries(child)) out[k] = k in parent ? deepMerge(parent[k], v) : v;
+  for (const [k, v] of Object.entries(child)) {
+    // defined, not assigned: `out['__proto__'] = v` would make v the prototype, and the schema would then read
+    // keys through it that the file never declared (and never reports)
+    Object.defineProperty(out, k, { value: Object.hasOwn(parent, k) ? deepMerge(parent[k], v) : v, enumerable: true, writable: true, configurable: true });
+  }
   return out;
 }
 

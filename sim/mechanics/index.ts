@@ -21,6 +21,8 @@ export interface MechanicNames {
   tileCode(name: string, where: string): number;
   eventCode(name: string, where: string): number;
   endReasons: string[];
+  /** Whether the agent may stand on a tile (by code). */
+  walkable(code: number): boolean;
 }
 
 /** What a plug-in may read and change in the batched engine. */
@@ -66,7 +68,8 @@ export const MECHANICS: Readonly<Record<string, MechanicDefinition<never>>> = {
 export function compileMechanics(list: ReadonlyArray<{ use: string } & Record<string, unknown>>, names: MechanicNames): CompiledMechanic[] {
   return list.map((entry, k) => {
     const where = `mechanics[${k}]`;
-    const def = MECHANICS[entry.use];
+    // own properties only: `use: toString` must not find Object.prototype's
+    const def = Object.hasOwn(MECHANICS, entry.use) ? MECHANICS[entry.use] : undefined;
     if (!def) names.fail(`${where}.use`, `expected a plug-in (${Object.keys(MECHANICS).join(', ')}), found "${entry.use}"`);
     const { use: _use, ...opts } = entry;
     const parsed = (def.options as z.ZodType<unknown>).safeParse(opts);

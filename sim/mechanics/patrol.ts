@@ -23,10 +23,18 @@ export const patrol: MechanicDefinition<z.infer<typeof options>> = {
   compile(o, names, where) {
     const forward = names.tileCode(o.forward, `${where}.forward`);
     const back = names.tileCode(o.back, `${where}.back`);
+    // void pads every env's grid: patrolling void would move the padding, and its moves would cross into the
+    // neighbouring env's cells (or out of the grid)
+    if (forward === 0) names.fail(`${where}.forward`, 'expected a tile of the map, found "void" (the padding around the map can not patrol)');
+    if (back === 0) names.fail(`${where}.back`, 'expected a tile of the map, found "void" (the padding around the map can not patrol)');
     if (forward === back) names.fail(`${where}.back`, `expected a tile other than forward's, found "${o.back}"`);
     const overCodes = o.over.map((t, k) => names.tileCode(t, `${where}.over[${k}]`));
     if (overCodes.includes(0)) names.fail(`${where}.over`, 'expected tiles of the map, found "void" (a patroller may not leave the map)');
     const leave = names.tileCode(o.leave, `${where}.leave`);
+    // a walkable patroller can carry the agent's cell away from under it: what it leaves must be walkable too
+    if ((names.walkable(forward) || names.walkable(back)) && !names.walkable(leave)) {
+      names.fail(`${where}.leave`, `expected a walkable tile (the agent may stand on a walkable patroller), found "${o.leave}"`);
+    }
     const touch = o.touch === undefined ? -1 : names.eventCode(o.touch, `${where}.touch`);
     return {
       name: 'patrol',
