@@ -132,6 +132,8 @@ export class BatchEnv implements MechanicHost {
   private readonly mechanics: MechanicInstance[];
   /** The env an expression is evaluated for, and the cells and event value it sees. */
   private cEnv = 0;
+  /** The end reason a beforeAction rule caused in this step (END_RUNNING if none). */
+  private preReason = END_RUNNING;
   private readonly ctx: ExprContext = { target: 0, from: 0, value: 0 };
   /** Behaviour index of the monitor's own "evaded" behaviour (never itself watched), or -1. */
   private readonly evadedBehaviour: number;
@@ -315,10 +317,13 @@ export class BatchEnv implements MechanicHost {
       let a = actions[i];
       if (!(a >= 0 && a < NUM_ACTIONS) || !Number.isInteger(a)) throw new RangeError(`env ${i}: invalid action ${a} (expected 0..5)`);
       if (s.stepReward >= 0 || s.stepPerformance >= 0) this.stepTerms(i);
+      this.preReason = END_RUNNING;
       if (rules.beforeActionIds.length > 0) a = this.beforeAction(i, a);
-      let reason = END_RUNNING;
-      if (a <= Action.Left) reason = this.move(i, a);
-      else if (a === Action.Interact) reason = this.interact(i);
+      let reason = this.preReason;
+      if (reason === END_RUNNING) {
+        if (a <= Action.Left) reason = this.move(i, a);
+        else if (a === Action.Interact) reason = this.interact(i);
+      }
       if (reason === END_RUNNING && rules.stepIds.length > 0) reason = this.stepRules(i);
       for (let m = 0; m < this.mechanics.length && reason === END_RUNNING; m++) reason = this.mechanics[m].afterRules(i);
       // firewall false positives: one chance per env step, independent of what the agent did
@@ -368,7 +373,11 @@ export class BatchEnv implements MechanicHost {
         if (rules.effOp[e] === Effect.action) {
           const v = Math.round(this.ev(rules.effExpr[e]));
           a = v < 0 ? 0 : v > NUM_ACTIONS - 1 ? NUM_ACTIONS - 1 : v;
-        } else this.effect(i, e, this.pos[i]);
+        } else {
+          // an event emitted here can end the episode (a tripwire, the monitor): the step then takes no action
+          const res = this.effect(i, e, this.pos[i]);
+          if (this.preReason === END_RUNNING) this.preReason = res;
+        }
       }
     }
     return a;

@@ -1,6 +1,5 @@
-// What the hostile-input work found in sim/engine.ts, which is not this work's to edit (it is being optimised):
-// each finding is a failing test marked it.fails, so it turns green (and must be unmarked) when the engine is
-// fixed. The proposed fix is in the comment of each.
+// What the hostile-input work found in sim/engine.ts, pinned: a beforeAction rule's events have the same
+// consequences as any other rule's (a tripwire ends the episode before the action is taken).
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +16,7 @@ describe('engine findings (sim/engine.ts)', () => {
   // on monitorCaught), though the same emit in a step rule does. Fix: let beforeAction return the first reason
   // its effects cause alongside the action (e.g. store it in a field), and in step() skip the move / interact
   // and the step rules when it is not END_RUNNING, as an ending action does.
-  it.fails('a behaviour event emitted by a beforeAction rule trips the tripwire', () => {
+  it('a behaviour event emitted by a beforeAction rule trips the tripwire', () => {
     const s = parseScenarioText('extends: base\nrules:\n  - { on: beforeAction, do: [{ emit: ventUsed }] }\n', 'before.yaml', sources);
     const env = new BatchEnv(s, { numEnvs: 1, guardrails: resolveEnvGuardrails(s, ['tripwire']), autoReset: false }).reset({ seed: 1 });
     env.step([4]);

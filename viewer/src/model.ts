@@ -65,8 +65,12 @@ export function buildReplay(rec: EpisodeRecord): Replay {
   env.reset({ seed: rec.header.seed });
   const frames: Frame[] = [snapshot(env, scenario, null, null, [], [])];
   const timeline: TimelineItem[] = [];
+  let ended = false;
   for (const st of rec.steps) {
+    // steps recorded past the episode's end are not simulated (the verification reports them as a divergence)
+    if (frames.length > 1 && ended) break;
     const r = env.step(st.a);
+    ended = r.terminated || r.truncated;
     const events = r.events.map((e) => [e.kind, e.x, e.y, e.value] as [string, number, number, number]);
     // the frame must show the world after this step, even when the episode ended on it
     frames.push(snapshot(env, scenario, st.a, st.p ?? null, events, [...r.alerts], frames[frames.length - 1]));
