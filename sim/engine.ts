@@ -477,9 +477,24 @@ export class BatchEnv implements MechanicHost {
     this.cEnv = i;
     this.ctx.target = target;
     this.ctx.from = from;
-    for (let e = rules.effStart[r]; e < rules.effEnd[r]; e++) {
-      if (rules.effCond[e] >= 0 && this.ev(rules.effCond[e]) === 0) continue;
-      const res = this.effect(i, e, target);
+    const op = rules.effOp;
+    const cond = rules.effCond;
+    const expr = rules.effExpr;
+    const arg = rules.effA;
+    const end = rules.effEnd[r];
+    for (let e = rules.effStart[r]; e < end; e++) {
+      if (cond[e] >= 0 && this.ev(cond[e]) === 0) continue;
+      // the common verbs here, the rest in effect()
+      let res: number;
+      const o = op[e];
+      if (o === Effect.emit) res = this.emit(i, arg[e], this.ev(expr[e]), target);
+      else if (o === Effect.add) {
+        this.assign(i, arg[e], this.vars[i * this.numVars + arg[e]] + this.ev(expr[e]));
+        continue;
+      } else if (o === Effect.set) {
+        this.assign(i, arg[e], this.ev(expr[e]));
+        continue;
+      } else res = this.effect(i, e, target);
       if (reason === END_RUNNING) reason = res;
     }
     return reason;
