@@ -11,7 +11,7 @@ import {
   Action, DX, DY, END_HORIZON, END_MONITOR_CAUGHT, END_RUNNING, END_TRIPWIRE, ENV_GUARDRAILS, NUM_ACTIONS,
 } from './vocab.ts';
 import { DEP_ALWAYS, DEP_CELLS, DEP_HEADING, DEP_T, DEP_VARS } from './expr.ts';
-import { buildExprFns, canGenerateCode, generateExprFns, type ExprContext, type ExprFn } from './exprfn.ts';
+import { buildExprFns, canGenerateCode, generateExprFns, generateRuleFns, type ExprContext, type ExprFn, type RuleFn, type RuleHost } from './exprfn.ts';
 import { AT_HERE, Effect } from './rules.ts';
 import type { MechanicHost, MechanicInstance } from './mechanics/index.ts';
 import { FNV_START, fnvMix } from './hash.ts';
@@ -126,6 +126,8 @@ export class BatchEnv implements MechanicHost {
 
   // ---- the interpreter: compiled tables copied to fields (the hot path reads them without indirection)
   private readonly fns: ExprFn[];
+  /** Each rule's effects as one generated function (null where eval is forbidden: effects() interprets them). */
+  private readonly ruleFns: RuleFn[] | null;
   /** How this engine runs the scenario's formulas (sim/exprfn.ts). */
   readonly exprMode: 'generated' | 'closures';
   private readonly guardActive = new Uint8Array(ENV_GUARDRAILS.length);
@@ -262,6 +264,7 @@ export class BatchEnv implements MechanicHost {
     };
     this.exprMode = opts.exprMode === 'closures' || !canGenerateCode() ? 'closures' : 'generated';
     this.fns = this.exprMode === 'generated' ? generateExprFns(s.exprs, host) : buildExprFns(s.exprs, host);
+    this.ruleFns = this.exprMode === 'generated' ? generateRuleFns(s.rules, s.exprs, host, this as unknown as RuleHost) : null;
   }
 
   /** Starts every env afresh. Env i's episodes draw their seeds from a stream derived from (seed, i). */
@@ -471,6 +474,7 @@ export class BatchEnv implements MechanicHost {
 
   /** A rule's effects in order; returns the first termination reason one of them causes. */
   private effects(i: number, r: number, target: number, from: number): number {
+    if (this.ruleFns) return this.ruleFns[r](i, target, from);
     const rules = this.scenario.rules;
     let reason = END_RUNNING;
     // nothing an effect does moves the context (emit and the monitor stay in env i and read no cells of the rule)

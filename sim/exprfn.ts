@@ -5,6 +5,7 @@
 // operand) get closures of their own. Semantics are exactly those of expr.ts (apply1 / apply2): the same
 // float64 operations in the same order, division and modulo by zero give 0, overflow saturates at ±1e300.
 import { Op, type CompiledExprs } from './expr.ts';
+import { AT_HERE, Effect, type CompiledRules } from './rules.ts';
 import { DX, DY } from './vocab.ts';
 import type { Rng } from './rng.ts';
 
@@ -349,6 +350,20 @@ export function canGenerateCode(): boolean {
 
 /** One generated function per expression (see above); call only when canGenerateCode(). */
 export function generateExprFns(ex: CompiledExprs, h: ExprHost): ExprFn[] {
+  const bodies = exprSources(ex, h).map((src) => `function(i){return ${src};}`);
+  const make = new Function(...PARAMS, `"use strict";return [${bodies.join(',')}];`) as (...args: unknown[]) => ExprFn[];
+  return make(...paramValues(ex, h));
+}
+
+/** The names generated code sees, and their values for one engine. */
+const PARAMS = ['C', 'V', 'T', 'H', 'P', 'G', 'TB', 'GA', 'R', 'X', 'DX', 'DY', 's', 'd', 'm', 'and', 'or', 'mn', 'mx', 'cl'] as const;
+function paramValues(ex: CompiledExprs, h: ExprHost): unknown[] {
+  const H2 = HELPERS;
+  return [ex.consts, h.vars, h.t, h.heading, h.pos, h.grid, h.tagBits, h.guardActive, h.worldRng, h.ctx, DX, DY, H2.s, H2.d, H2.m, H2.and, H2.or, H2.mn, H2.mx, H2.cl];
+}
+
+/** The JavaScript expression (in the names of PARAMS, with the env in `i`) of every formula. */
+function exprSources(ex: CompiledExprs, h: ExprHost): string[] {
   const nv = h.numVars;
   const cells = h.cells;
   const pw = h.paddedWidth;
@@ -408,12 +423,50 @@ export function generateExprFns(ex: CompiledExprs, h: ExprHost): ExprFn[] {
           throw new Error(`unknown opcode ${op}`);
       }
     }
-    bodies.push(`function(i){return ${st.pop()!};}`);
+    bodies.push(st.pop()!);
   }
-  const make = new Function(
-    'C', 'V', 'T', 'H', 'P', 'G', 'TB', 'GA', 'R', 'X', 'DX', 'DY', 's', 'd', 'm', 'and', 'or', 'mn', 'mx', 'cl',
-    `"use strict";return [${bodies.join(',')}];`,
-  ) as (...args: unknown[]) => ExprFn[];
-  const H2 = HELPERS;
-  return make(ex.consts, h.vars, h.t, h.heading, h.pos, h.grid, h.tagBits, h.guardActive, h.worldRng, h.ctx, DX, DY, H2.s, H2.d, H2.m, H2.and, H2.or, H2.mn, H2.mx, H2.cl);
+  return bodies;
+}
+
+/** What a generated rule calls back into: the engine's own effect code. */
+export interface RuleHost {
+  emit(i: number, kind: number, value: number, at: number): number;
+  assign(i: number, v: number, value: number): void;
+  setTile(i: number, cell: number, tile: number): void;
+  /** The generic path, for the verbs a generated rule does not inline (push, move). */
+  effect(i: number, e: number, target: number): number;
+  cEnv: number;
+}
+
+/** A rule's effects as one function of (env, target, from): returns the first end reason they cause. */
+export type RuleFn = (i: number, target: number, from: number) => number;
+
+/**
+ * One generated function per rule: its effects, conditions and formulas inlined, in order, with the engine's
+ * semantics (see BatchEnv.effects): emit and assign go through the engine; push and move take its generic path.
+ */
+export function generateRuleFns(rules: CompiledRules, ex: CompiledExprs, h: ExprHost, host: RuleHost): RuleFn[] {
+  const src = exprSources(ex, h);
+  const bodies: string[] = [];
+  for (let r = 0; r < rules.trigger.length; r++) {
+    const lines = ['E.cEnv=i;X.target=target;X.from=from;let reason=0,res=0;'];
+    for (let e = rules.effStart[r]; e < rules.effEnd[r]; e++) {
+      const a = rules.effA[e] | 0;
+      const x = rules.effExpr[e] >= 0 ? `(${src[rules.effExpr[e]]})` : '0';
+      let stmt: string;
+      switch (rules.effOp[e]) {
+        case Effect.emit: stmt = `res=E.emit(i,${a},${x},target);if(reason===0)reason=res;`; break;
+        case Effect.set: stmt = `E.assign(i,${a},${x});`; break;
+        case Effect.add: stmt = `E.assign(i,${a},V[i*${h.numVars}+${a}]+${x});`; break;
+        case Effect.replace: stmt = `E.setTile(i,${rules.effB[e] === AT_HERE ? 'P[i]' : 'target'},${a});`; break;
+        case Effect.end: stmt = `if(reason===0)reason=${a};`; break;
+        default: stmt = `res=E.effect(i,${e},target);if(reason===0)reason=res;`;
+      }
+      lines.push(rules.effCond[e] >= 0 ? `if((${src[rules.effCond[e]]})!==0){${stmt}}` : stmt);
+    }
+    lines.push('return reason;');
+    bodies.push(`function(i,target,from){${lines.join('')}}`);
+  }
+  const make = new Function('E', ...PARAMS, `"use strict";return [${bodies.join(',')}];`) as (...args: unknown[]) => RuleFn[];
+  return make(host, ...paramValues(ex, h));
 }
