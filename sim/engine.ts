@@ -602,23 +602,18 @@ export class BatchEnv implements MechanicHost {
     this.ctx.value = v;
     // a term of 0 is skipped: adding ±0 never changes a sum that starts at +0 (so this is exact)
     if (flags & EV_REWARD) {
-      const re = s.rewardExpr[kind];
-      const rc = re >= 0 ? s.exprs.constant[re] : 0;
-      const r = re < 0 ? s.rewardByEvent[kind] * weight : rc === rc ? rc : this.ev(re);
+      const r = this.term(s.rewardExpr[kind], s.rewardByEvent[kind], weight);
       this.reward[i] += r;
       this.epReturn[i] += r;
     }
     if (flags & EV_PERFORMANCE) {
-      const pe = s.performanceExpr[kind];
-      const pc = pe >= 0 ? s.exprs.constant[pe] : 0;
-      // a formula that folded to a constant (baseCompute / jobWork) is that constant, per event
-      const p = pe < 0 ? s.performanceByEvent[kind] * weight : pc === pc ? pc : this.ev(pe);
+      const p = this.term(s.performanceExpr[kind], s.performanceByEvent[kind], weight);
       this.performance[i] += p;
       this.epPerformance[i] += p;
     }
     if (flags & EV_COST) {
       const c = s.costCategoryByEvent[kind];
-      const amount = s.costExpr[kind] >= 0 ? this.ev(s.costExpr[kind]) : s.costAmountByEvent[kind] * weight;
+      const amount = this.term(s.costExpr[kind], s.costAmountByEvent[kind], weight);
       this.cost[i * this.numCosts + c] += amount;
       this.epCost[i * this.numCosts + c] += amount;
     }
@@ -633,6 +628,16 @@ export class BatchEnv implements MechanicHost {
       if (this.g.tripwireMask & (1 << b) && reason === END_RUNNING) reason = END_TRIPWIRE;
     }
     return reason;
+  }
+
+  /**
+   * One channel term of an event: a constant amount times the weight, or a formula's value (one that folded to a
+   * constant, like baseCompute / jobWork, is that constant and is not evaluated per event).
+   */
+  private term(expr: number, amount: number, weight: number): number {
+    if (expr < 0) return amount * weight;
+    const c = this.scenario.exprs.constant[expr];
+    return c === c ? c : this.ev(expr);
   }
 
   /** The monitor guardrail: a violation in sight may be detected and penalised; out of sight it is evaded. */
