@@ -19,8 +19,9 @@ import { fileURLToPath } from 'node:url';
 import { BatchEnv } from '../sim/engine.ts';
 import { loadScenario, readBounded, SCENARIOS_DIR } from '../sim/load.ts';
 import { parseScenarioText, type Scenario } from '../sim/scenario.ts';
-import { makeScriptedPolicy } from '../agents/scripted.ts';
+import { makeScriptedPolicy } from '../agents/policies/scripted.ts';
 import { resolveEnvGuardrails } from '../sim/guardrails.ts';
+import type { BackendRequest } from '../agents/learning/backend.ts';
 import { makeRng } from '../sim/rng.ts';
 import { parseCommand } from '../cli/args.ts';
 
@@ -118,7 +119,7 @@ async function measureTrain(backend: string, steps: number): Promise<TrainMeasur
   const { startRun } = await import('../cli/train.ts');
   const dir = mkdtempSync(join(tmpdir(), 'sq-bench-'));
   try {
-    const run = await startRun('rome', 'ppo', { steps, seed: 1, out: join(dir, 'run'), backend, net: 'mlp', 'checkpoint-every': 1_000_000, 'eval-episodes': 1, 'record-episodes': 0, 'cost-weight': 1 });
+    const run = await startRun({ scenario: 'rome', algo: 'ppo', steps, seed: 1, out: join(dir, 'run'), backend: backend as BackendRequest, net: 'mlp', checkpointEvery: 1_000_000, evalEpisodes: 1, recordEpisodes: 0, costWeight: 1 });
     let first = 0;
     let t0 = 0;
     await run.train({
@@ -155,7 +156,7 @@ async function measureEmergence(seed: number): Promise<EmergenceMeasure> {
   const { startRun } = await import('../cli/train.ts');
   const { DEMO } = await import('../cli/demo.ts');
   const dir = mkdtempSync(join(tmpdir(), 'sq-bench-'));
-  const run = await startRun(DEMO.scenario, 'ppo', { steps: DEMO.steps, seed, out: join(dir, 'run'), backend: 'auto', net: 'mlp', 'checkpoint-every': DEMO.checkpointEvery, 'eval-episodes': 32, 'record-episodes': 0, 'cost-weight': 1 });
+  const run = await startRun({ scenario: DEMO.scenario, algo: 'ppo', steps: DEMO.steps, seed, out: join(dir, 'run'), backend: 'auto', net: 'mlp', checkpointEvery: DEMO.checkpointEvery, evalEpisodes: 32, recordEpisodes: 0, costWeight: 1 });
   const out: EmergenceMeasure = { seed, claimGpuSeconds: null, claimGpuStep: null, openTunnelSeconds: null, finalClaimGpu: 0, finalOpenTunnel: 0 };
   await run.train({
     onCheckpoint: (e) => {

@@ -2,4 +2,4 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('../agents/ab-worker.ts');
+await import('../agents/experiments/ab-worker.ts');

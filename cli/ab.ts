@@ -6,11 +6,11 @@ import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { AB_EVAL_SEED, AbError, ARMS, cellDir, cellsOf, DEFAULT_ARMS, readCellResult, readExperiment, reportProvenance, shardOf, validateArms, writeExperiment, type AbConfig, type Cell, type CellResult } from '../agents/ab.ts';
-import type { FromWorker, ToWorker } from '../agents/ab-worker.ts';
-import { evaluate } from '../agents/evaluate.ts';
-import { buildResults, reportHtml, reportMarkdown, type Reference } from '../agents/report.ts';
-import { makeScriptedPolicy } from '../agents/scripted.ts';
+import { AB_EVAL_SEED, AbError, ARMS, cellDir, cellsOf, DEFAULT_ARMS, readCellResult, readExperiment, reportProvenance, shardOf, validateArms, writeExperiment, type AbConfig, type Cell, type CellResult } from '../agents/experiments/ab.ts';
+import type { FromWorker, ToWorker } from '../agents/experiments/ab-worker.ts';
+import { evaluate } from '../agents/policies/evaluate.ts';
+import { buildResults, reportHtml, reportMarkdown, type Reference } from '../agents/experiments/report.ts';
+import { makeScriptedPolicy } from '../agents/policies/scripted.ts';
 import { resolveEnvGuardrails } from '../sim/guardrails.ts';
 import { loadScenario } from '../sim/load.ts';
 import { defineCommand, listFlag, parseCommand, UsageError } from './args.ts';

@@ -1,5 +1,5 @@
 // Flag parsing for every subcommand from one declarative spec (name → type, default, description), so
-// `--help` text and parsing never disagree. Algorithm args objects (agents/ppo.ts...) feed the same specs.
+// `--help` text and parsing never disagree. Algorithm args objects (agents/learning/ppo.ts...) feed the same specs.
 // Also what the CLI echoes back: an unknown flag is named with the nearest real one, never the whole help, and
 // anything echoed to the terminal passes through `printable` (no escape sequences, no megabyte lines).
 import { parseArgs } from 'node:util';
@@ -158,4 +158,11 @@ function checkFlags<S extends Flags>(cmd: Command<S>, argv: string[], options: R
 }
 
 /** Splits `a,b c` style lists given to flags like --guardrail. */
-export { splitList as listFlag } from '../agents/args.ts';
+export function listFlag(v: string | undefined): string[] | undefined {
+  return v === undefined ? undefined : v.split(/[,\s]+/).filter(Boolean);
+}
+
+/** An option field's command-line flag: numSteps → num-steps. */
+export function flagName(field: string): string {
+  return field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

@@ -5,13 +5,14 @@
 // the replay.
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { evaluate } from '../agents/evaluate.ts';
-import { makeScriptedPolicy } from '../agents/scripted.ts';
-import { readJsonl, type EvalRow, type TrainingRun } from '../agents/run.ts';
-import type { TelemetryAlert } from '../agents/rollout.ts';
+import { evaluate } from '../agents/policies/evaluate.ts';
+import { makeScriptedPolicy } from '../agents/policies/scripted.ts';
+import { readJsonl, type EvalRow, type TrainingRun } from '../agents/runs/run.ts';
+import type { TelemetryAlert } from '../agents/learning/rollout.ts';
 import { parseEpisode } from '../sim/episode.ts';
 import { defineCommand, parseCommand } from './args.ts';
 import { startRun, trainWithProgress } from './train.ts';
+import type { BackendRequest } from '../agents/learning/backend.ts';
 
 /** The demo's defaults: one place, so README, bench and tests agree on what "the demo" is. */
 export const DEMO = { scenario: 'rome', steps: 1_000_000, seed: 1, out: join('runs', 'demo'), checkpointEvery: 10 };
@@ -37,9 +38,9 @@ export async function runDemo(argv: string[]): Promise<number> {
   }
   console.log(`sidequest demo — PPO learns the task on "${DEMO.scenario}". The reward only counts finished jobs.`);
   console.log('Watch the side-strategy rates (gpu, probe, tunnel): nobody asked for them.\n');
-  const run = await startRun(DEMO.scenario, 'ppo', {
-    steps: f.steps, seed: f.seed, out: f.out, backend: f.backend, net: 'mlp', 'checkpoint-every': DEMO.checkpointEvery,
-    'eval-episodes': 32, 'record-episodes': 8, 'cost-weight': 1,
+  const run = await startRun({
+    scenario: DEMO.scenario, algo: 'ppo', steps: f.steps, seed: f.seed, out: f.out, backend: f.backend as BackendRequest, net: 'mlp',
+    checkpointEvery: DEMO.checkpointEvery, evalEpisodes: 32, recordEpisodes: 8, costWeight: 1,
   });
   console.log(`backend: ${run.backend.name}   run folder: ${run.dir}\n`);
   await trainWithProgress(run, false);

@@ -7,8 +7,8 @@ import { join, resolve } from 'node:path';
 import { listScenarios, loadScenario } from '../sim/load.ts';
 import { resolveEnvGuardrails } from '../sim/guardrails.ts';
 import { serializeEpisode, type EpisodeRecord } from '../sim/episode.ts';
-import { evaluate } from '../agents/evaluate.ts';
-import { makeScriptedPolicy } from '../agents/scripted.ts';
+import { evaluate } from '../agents/policies/evaluate.ts';
+import { makeScriptedPolicy } from '../agents/policies/scripted.ts';
 import { parseCommand } from './args.ts';
 
 export const DEMONSTRATIONS_DIR = resolve(import.meta.dirname, '..', 'test', 'demonstrations');

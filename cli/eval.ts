@@ -6,8 +6,8 @@ import { loadScenario } from '../sim/load.ts';
 import { resolveEnvGuardrails } from '../sim/guardrails.ts';
 import { serializeEpisode } from '../sim/episode.ts';
 import type { EpisodeSummary } from '../sim/metrics.ts';
-import { evaluate } from '../agents/evaluate.ts';
-import { makeScriptedPolicy, SCRIPTED_AGENTS, type ScriptedAgentName } from '../agents/scripted.ts';
+import { evaluate } from '../agents/policies/evaluate.ts';
+import { makeScriptedPolicy, SCRIPTED_AGENTS, type ScriptedAgentName } from '../agents/policies/scripted.ts';
 import { defineCommand, listFlag, parseCommand, UsageError } from './args.ts';
 
 const command = defineCommand({
@@ -41,7 +41,7 @@ export async function runEval(argv: string[]): Promise<number> {
     if (!existsSync(agent)) {
       throw new UsageError(`unknown agent "${agent}": expected one of ${SCRIPTED_AGENTS.join(', ')}, or a run / checkpoint folder`);
     }
-    const { loadLearnedPolicy } = await import('../agents/policy-loader.ts');
+    const { loadLearnedPolicy } = await import('../agents/policies/policy-loader.ts');
     const learned = await loadLearnedPolicy(agent, scenario, flags.backend, flags.seed).catch(async (e: unknown) => {
       throw await explainAgentError(agent, e);
     });
@@ -77,7 +77,7 @@ async function explainAgentError(agent: string, e: unknown): Promise<unknown> {
   const name = e instanceof Error ? e.constructor.name : '';
   if (name !== 'RunError' && name !== 'CheckpointError') return e;
   if ((e as Error).message.endsWith('has no checkpoint yet')) {
-    const { chooseCheckpoint } = await import('../agents/checkpoint.ts');
+    const { chooseCheckpoint } = await import('../agents/runs/checkpoint.ts');
     const { rejected } = chooseCheckpoint(join(agent, 'checkpoints'));
     if (rejected.length) return new UsageError(`${agent}: no valid checkpoint to evaluate (${rejected.map((r) => `${r.name}: ${r.problem}`).join('; ')})`);
   }

@@ -90,7 +90,7 @@ export function reportError(prefix: string, e: unknown): number {
 /** Said before a command runs: what it will not do with the flags given (silently ignored flags are a trap). */
 async function notices(cmd: string, argv: string[]): Promise<void> {
   if (cmd === 'train' && argv.some((a) => a === '--resume' || a.startsWith('--resume='))) {
-    const { ignoredOnResume } = await import('../agents/run.ts');
+    const { ignoredOnResume } = await import('../agents/runs/run.ts');
     const ignored = ignoredOnResume(argv);
     if (ignored.length) {
       console.error(printable(`sidequest train: --resume continues with the run's own settings from its run.json; ignoring ${ignored.map((f) => `--${f}`).join(', ')} (only --backend and --quiet apply)`));

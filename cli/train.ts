@@ -1,15 +1,15 @@
 // `sidequest train`: trains an agent into a run folder with a live progress display (steps, steps/s, task
 // return, each side-strategy rate). `--resume DIR` continues a killed run from its last checkpoint. Algorithm
-// flags come from the documented args objects in agents/args.ts.
+// flags come from the documented args objects in agents/learning/options.ts.
 import { ENV_GUARDRAILS } from '../sim/vocab.ts';
-import { ALGOS, ARGS_OF_ALGO, flagName, type AlgoName } from '../agents/args.ts';
-import { BACKENDS, BackendError, type BackendRequest } from '../agents/backend.ts';
-import { RunError, TrainingRun, type EvalRow } from '../agents/run.ts';
-import { TrainingDivergedError, type MetricsRow } from '../agents/trainer.ts';
-import { CheckpointError } from '../agents/checkpoint.ts';
-import { defineCommand, parseCommand, UsageError, type Flags } from './args.ts';
-import { startRun } from '../agents/launch.ts';
-import { TRAINING_GUARDRAILS, TrainingGuardrailError } from '../agents/guardrails.ts';
+import { ALGOS, ARGS_OF_ALGO, type AlgoName, type PpoArgs } from '../agents/learning/options.ts';
+import { BACKENDS, BackendError, type BackendRequest } from '../agents/learning/backend.ts';
+import { RunError, TrainingRun, type EvalRow } from '../agents/runs/run.ts';
+import { TrainingDivergedError, type MetricsRow } from '../agents/learning/trainer.ts';
+import { CheckpointError } from '../agents/runs/checkpoint.ts';
+import { defineCommand, flagName, listFlag, parseCommand, UsageError, type Flags } from './args.ts';
+import { startRun, type RunOptions } from '../agents/runs/launch.ts';
+import { TRAINING_GUARDRAILS, TrainingGuardrailError } from '../agents/learning/guardrails.ts';
 
 
 
@@ -34,6 +34,22 @@ export function trainFlags(algo: AlgoName): Flags {
   };
 }
 
+/** `sidequest train`'s parsed flags as the typed options the learning code takes. */
+export function runOptionsFromFlags(scenario: string, algo: AlgoName, f: Record<string, string | number | boolean | undefined>): RunOptions {
+  const args: Partial<Record<keyof PpoArgs, number | boolean>> = {};
+  for (const k of Object.keys(ARGS_OF_ALGO[algo]) as (keyof PpoArgs)[]) {
+    const v = f[flagName(k)];
+    if (typeof v === 'number' || typeof v === 'boolean') args[k] = v;
+  }
+  return {
+    scenario, algo, steps: Number(f.steps), seed: Number(f.seed), out: f.out === undefined ? undefined : String(f.out),
+    guardrails: listFlag(f.guardrail as string | undefined), costWeight: Number(f['cost-weight']),
+    backend: String(f.backend) as BackendRequest, net: String(f.net) as RunOptions['net'],
+    checkpointEvery: Number(f['checkpoint-every']), evalEpisodes: Number(f['eval-episodes']), recordEpisodes: Number(f['record-episodes']),
+    args: args as Partial<PpoArgs>,
+  };
+}
+
 export async function runTrain(argv: string[]): Promise<number> {
   const algoArg = argv[argv.indexOf('--algo') + 1];
   const algo = (argv.includes('--algo') ? algoArg : 'ppo') as AlgoName;
@@ -48,7 +64,7 @@ export async function runTrain(argv: string[]): Promise<number> {
       console.error(`resuming ${run.dir} at step ${run.trainer.step.toLocaleString('en')} of ${run.config.totalSteps.toLocaleString('en')} (backend ${run.backend.name})`);
     } else {
       if (parsed.positionals.length !== 1) throw new UsageError('expected one scenario (e.g. rome), or --resume runs/NAME');
-      run = await startRun(parsed.positionals[0], algo, f);
+      run = await startRun(runOptionsFromFlags(parsed.positionals[0], algo, f));
       if (run.config.guardrails.training.safePretrain) console.error('safe-pretrain: behaviour cloning on honest trajectories first…');
       console.error(`training ${run.config.algo} on ${run.scenario.id} for ${run.config.totalSteps.toLocaleString('en')} steps → ${run.dir} (backend ${run.backend.name}${run.backend.skipped.length ? `; skipped: ${run.backend.skipped.map((s) => s.split(':')[0]).join(', ')}` : ''})`);
     }

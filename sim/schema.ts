@@ -207,7 +207,7 @@ export const scenarioSchema = z.strictObject({
       avoid: z.array(name).max(16).optional().describe('tags the scripted planners never walk on (default [outside])'),
     })
     .default({})
-    .describe('goals of the scripted baselines (agents/scripted.ts)'),
+    .describe('goals of the scripted baselines (agents/policies/scripted.ts)'),
 });
 
 export type ScenarioFile = z.infer<typeof scenarioSchema>;

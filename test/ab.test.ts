@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AbResults } from '../agents/report.ts';
+import type { AbResults } from '../agents/experiments/report.ts';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'sidequest.js');
 const TINY = ['--arms', 'none,allowlist,sandbox', '--seeds', '2', '--steps', '4096', '--eval-episodes', '40', '--quiet'];

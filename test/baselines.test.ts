@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../sim/load.ts';
 import { resolveEnvGuardrails } from '../sim/guardrails.ts';
-import { evaluate } from '../agents/evaluate.ts';
-import { makeScriptedPolicy, type ScriptedAgentName } from '../agents/scripted.ts';
+import { evaluate } from '../agents/policies/evaluate.ts';
+import { makeScriptedPolicy, type ScriptedAgentName } from '../agents/policies/scripted.ts';
 
 async function summary(id: string, agent: ScriptedAgentName, guardrails?: string[], episodes = 1000) {
   const s = loadScenario(id);

@@ -6,8 +6,8 @@ import type { Env } from '../sim/env.ts';
 import { loadScenario } from '../sim/load.ts';
 import { compileScenario } from '../sim/scenario.ts';
 import { resolveEnvGuardrails } from '../sim/guardrails.ts';
-import { evaluate } from '../agents/evaluate.ts';
-import { makeScriptedPolicy } from '../agents/scripted.ts';
+import { evaluate } from '../agents/policies/evaluate.ts';
+import { makeScriptedPolicy } from '../agents/policies/scripted.ts';
 
 function run(e: Env, letters: string) {
   return actions(letters).map((a) => e.step(a));

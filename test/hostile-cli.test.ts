@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadScenario } from '../sim/load.ts';
 import { resolveEnvGuardrails } from '../sim/guardrails.ts';
-import { resolveArgs } from '../agents/args.ts';
-import { TrainingRun } from '../agents/run.ts';
+import { resolveArgs } from '../agents/learning/options.ts';
+import { TrainingRun } from '../agents/runs/run.ts';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'sidequest.js');
 function sq(args: string[], env: Record<string, string> = {}) {

@@ -5,12 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRun } from '../agents/launch.ts';
+import { startRun } from '../agents/runs/launch.ts';
+import { listFlag } from '../cli/args.ts';
 
 async function envGuardrails(guardrail: string | undefined): Promise<readonly string[]> {
   const dir = join(mkdtempSync(join(tmpdir(), 'sq-launch-')), 'run');
-  const run = await startRun('rome-monitored', 'ppo', {
-    steps: 1024, seed: 1, out: dir, backend: 'cpu', net: 'mlp', guardrail, 'checkpoint-every': 10, 'eval-episodes': 1, 'record-episodes': 0, 'cost-weight': 1,
+  const run = await startRun({
+    scenario: 'rome-monitored', algo: 'ppo', steps: 1024, seed: 1, out: dir, backend: 'cpu', net: 'mlp', guardrails: listFlag(guardrail), checkpointEvery: 10, evalEpisodes: 1, recordEpisodes: 0, costWeight: 1,
   });
   const names = run.config.guardrails.env.names;
   run.dispose();

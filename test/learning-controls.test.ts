@@ -4,9 +4,9 @@
 // test: under the allowlist shield PPO still learns the task (the shield's blocking itself is an engine
 // guarantee, tested in test/baselines.test.ts).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../agents/backend.ts';
-import { evaluate } from '../agents/evaluate.ts';
-import { makeScriptedPolicy } from '../agents/scripted.ts';
+import { selectBackend } from '../agents/learning/backend.ts';
+import { evaluate } from '../agents/policies/evaluate.ts';
+import { makeScriptedPolicy } from '../agents/policies/scripted.ts';
 import { loadScenario } from '../sim/load.ts';
 import { resolveEnvGuardrails } from '../sim/guardrails.ts';
 import { LEARNING_TEST } from './helpers/budgets.ts';

@@ -3,9 +3,9 @@
 // Sized for CI (2 cores, wasm backend); fixed seeds, so a run is reproducible and its figures are reported in
 // the README. They train through TrainingRun, the same path `sidequest train` and the demo use.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../agents/backend.ts';
-import { evaluate } from '../agents/evaluate.ts';
-import { makeScriptedPolicy } from '../agents/scripted.ts';
+import { selectBackend } from '../agents/learning/backend.ts';
+import { evaluate } from '../agents/policies/evaluate.ts';
+import { makeScriptedPolicy } from '../agents/policies/scripted.ts';
 import { loadScenario } from '../sim/load.ts';
 import { resolveEnvGuardrails } from '../sim/guardrails.ts';
 import { LEARNING_TEST } from './helpers/budgets.ts';

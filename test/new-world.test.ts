@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { loadScenario } from '../sim/load.ts';
 import { resolveEnvGuardrails } from '../sim/guardrails.ts';
 import { Env } from '../sim/env.ts';
-import { evaluate } from '../agents/evaluate.ts';
-import { makeScriptedPolicy } from '../agents/scripted.ts';
+import { evaluate } from '../agents/policies/evaluate.ts';
+import { makeScriptedPolicy } from '../agents/policies/scripted.ts';
 import { actions, board, drawn } from './helpers/world.ts';
 
 const page = readFileSync(join(import.meta.dirname, '..', 'docs', 'new-world.md'), 'utf8');

@@ -5,15 +5,15 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRun } from '../agents/launch.ts';
-import { loadLearnedPolicy } from '../agents/policy-loader.ts';
+import { startRun } from '../agents/runs/launch.ts';
+import { loadLearnedPolicy } from '../agents/policies/policy-loader.ts';
 import { loadScenario, SCENARIOS_DIR } from '../sim/load.ts';
 import { parseScenarioText } from '../sim/scenario.ts';
 
 describe('the observation a checkpoint was trained on', () => {
   it('loads for the same observation and refuses another, saying how they differ', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'sq-spec-')), 'run');
-    const run = await startRun('rome', 'ppo', { steps: 2048, seed: 1, out: dir, backend: 'cpu', net: 'mlp', 'checkpoint-every': 1, 'eval-episodes': 1, 'record-episodes': 0, 'cost-weight': 1 });
+    const run = await startRun({ scenario: 'rome', algo: 'ppo', steps: 2048, seed: 1, out: dir, backend: 'cpu', net: 'mlp', checkpointEvery: 1, evalEpisodes: 1, recordEpisodes: 0, costWeight: 1 });
     await run.train();
     run.dispose();
     const ok = await loadLearnedPolicy(dir, loadScenario('tutorial'), 'cpu');

@@ -8,8 +8,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { currentSection, findingsMarkdown, FINDINGS_END, FINDINGS_START, replaceSection } from '../cli/findings.ts';
-import { buildResults, readResults } from '../agents/report.ts';
-import type { CellResult } from '../agents/ab.ts';
+import { buildResults, readResults } from '../agents/experiments/report.ts';
+import type { CellResult } from '../agents/experiments/ab.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'sidequest.js');

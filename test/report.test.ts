@@ -3,9 +3,9 @@
 // not learned, one event under two names, two arms that are one experiment), the Lagrangian's constraint,
 // per-seed values and provenance in results.json, and a report page built safely from hostile strings.
 import { describe, expect, it } from 'vitest';
-import { ARMS, type AbConfig, type CellResult, type Provenance } from '../agents/ab.ts';
-import { buildResults, esc, findings, readResults, reportHtml, reportMarkdown, type AbResults } from '../agents/report.ts';
-import { smallestPairedP } from '../agents/stats.ts';
+import { ARMS, type AbConfig, type CellResult, type Provenance } from '../agents/experiments/ab.ts';
+import { buildResults, esc, findings, readResults, reportHtml, reportMarkdown, type AbResults } from '../agents/experiments/report.ts';
+import { smallestPairedP } from '../agents/experiments/stats.ts';
 
 /** rome's side strategies, in its order (bit i of a mask is behaviour i). */
 const BEHAVIOURS = ['claimGpu', 'probePort', 'openTunnel', 'mine', 'evadeMonitor', 'crossBoundary'] as const;

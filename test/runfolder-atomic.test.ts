@@ -23,8 +23,8 @@ vi.mock('node:fs', async (importOriginal) => {
 
 const { loadScenario } = await import('../sim/load.ts');
 const { resolveEnvGuardrails } = await import('../sim/guardrails.ts');
-const { resolveArgs } = await import('../agents/args.ts');
-const { TrainingRun } = await import('../agents/run.ts');
+const { resolveArgs } = await import('../agents/learning/options.ts');
+const { TrainingRun } = await import('../agents/runs/run.ts');
 
 const config = () => {
   const s = loadScenario('rome');

@@ -10,10 +10,10 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadScenario } from '../sim/load.ts';
 import { resolveEnvGuardrails } from '../sim/guardrails.ts';
-import { resolveArgs } from '../agents/args.ts';
-import { acquireRunLock, ignoredOnResume, LOCK_FILE, readJsonl, TrainingRun } from '../agents/run.ts';
-import { chooseCheckpoint, loadCheckpoint } from '../agents/checkpoint.ts';
-import { makeActorCritic } from '../agents/network.ts';
+import { resolveArgs } from '../agents/learning/options.ts';
+import { acquireRunLock, ignoredOnResume, LOCK_FILE, readJsonl, TrainingRun } from '../agents/runs/run.ts';
+import { chooseCheckpoint, loadCheckpoint } from '../agents/runs/checkpoint.ts';
+import { makeActorCritic } from '../agents/learning/network.ts';
 import { observationSpec } from '../sim/observation.ts';
 
 const REPO = join(import.meta.dirname, '..');
@@ -73,7 +73,7 @@ describe('the run lock', () => {
 
   it('a lock left by a killed process is stale and taken over; a live one in another process is not', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sq-lock-'));
-    const script = `import { acquireRunLock } from ${JSON.stringify(join(REPO, 'agents', 'run.ts'))};
+    const script = `import { acquireRunLock } from ${JSON.stringify(join(REPO, 'agents', 'runs', 'run.ts'))};
 acquireRunLock(${JSON.stringify(dir)}); console.log('locked'); setInterval(() => {}, 1000);`;
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => d.toString().includes('locked') && resolve()));

@@ -2,7 +2,7 @@
 // interval fails), permutation tests on examples computed by hand and against full enumeration (the sampled branch
 // included), and Holm's adjustment on a textbook family.
 import { describe, expect, it } from 'vitest';
-import { BCA_COVERAGE, bootstrapMean, holmAdjust, normalCdf, normalQuantile, pairedDifference, pairedPermutationP, smallestPairedP, twoSamplePermutationP } from '../agents/stats.ts';
+import { BCA_COVERAGE, bootstrapMean, holmAdjust, normalCdf, normalQuantile, pairedDifference, pairedPermutationP, smallestPairedP, twoSamplePermutationP } from '../agents/experiments/stats.ts';
 import { makeRng } from '../sim/rng.ts';
 
 function normal(rng: () => number): number {

@@ -9,9 +9,9 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildViewer, startViewServer, VIEWER_DIST } from '../cli/view.ts';
-import { selectBackend } from '../agents/backend.ts';
-import { evaluate } from '../agents/evaluate.ts';
-import { makeScriptedPolicy } from '../agents/scripted.ts';
+import { selectBackend } from '../agents/learning/backend.ts';
+import { evaluate } from '../agents/policies/evaluate.ts';
+import { makeScriptedPolicy } from '../agents/policies/scripted.ts';
 import { startRun } from '../cli/train.ts';
 import { loadScenario } from '../sim/load.ts';
 import { resolveEnvGuardrails } from '../sim/guardrails.ts';
@@ -50,9 +50,9 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'sq-view-'));
   // a tiny training run: run.json, evals, episodes at three checkpoints
   await selectBackend('wasm');
-  const run = await startRun('rome', 'ppo', {
-    steps: 3 * 512, seed: 1, out: join(root, 'tiny-run'), backend: 'wasm', net: 'mlp', 'checkpoint-every': 1,
-    'eval-episodes': 3, 'record-episodes': 3, 'cost-weight': 1, envs: 8, 'num-steps': 64,
+  const run = await startRun({
+    scenario: 'rome', algo: 'ppo', steps: 3 * 512, seed: 1, out: join(root, 'tiny-run'), backend: 'wasm', net: 'mlp', checkpointEvery: 1,
+    evalEpisodes: 3, recordEpisodes: 3, costWeight: 1, args: { envs: 8, numSteps: 64 },
   });
   await run.train();
   run.dispose();

@@ -1,24 +1,25 @@
 // Runs one A/B cell: trains the arm on one seed (resuming if an earlier attempt stopped), then evaluates the
 // final policy on layouts shared by every cell and writes result.json last — its presence means "done".
 import { existsSync, readFileSync, renameSync } from 'node:fs';
-import { CheckpointError, writeFileAtomic } from './checkpoint.ts';
+import { CheckpointError, writeFileAtomic } from '../runs/checkpoint.ts';
 import { join } from 'node:path';
-import { resolveEnvGuardrails } from '../sim/guardrails.ts';
+import { resolveEnvGuardrails } from '../../sim/guardrails.ts';
 import { AB_EVAL_SEED, ARMS, cellDir, cellProvenance, type AbConfig, type Cell, type CellResult } from './ab.ts';
-import { evaluate } from './evaluate.ts';
-import { startRun } from './launch.ts';
-import { LearnedPolicy } from './policy.ts';
-import { readJsonl, RunError, TrainingRun, type EvalRow } from './run.ts';
-import type { MetricsRow } from './trainer.ts';
+import { evaluate } from '../policies/evaluate.ts';
+import { startRun } from '../runs/launch.ts';
+import { LearnedPolicy } from '../policies/policy.ts';
+import { readJsonl, RunError, TrainingRun, type EvalRow } from '../runs/run.ts';
+import type { MetricsRow } from '../learning/trainer.ts';
 
 export async function runCell(out: string, cell: Cell, c: AbConfig, onProgress: (step: number, total: number) => void): Promise<CellResult> {
   const dir = cellDir(out, cell);
   const arm = ARMS[cell.arm];
   const names = [...arm.env, ...arm.training];
   const fresh = () =>
-    startRun(c.scenario, 'ppo', {
-      steps: c.steps, seed: cell.seed, out: dir, backend: 'wasm', net: 'mlp', guardrail: arm.env.length ? names.join(',') : ['none', ...arm.training].join(','), // an arm's env guardrails are exactly its own
-      'checkpoint-every': 10, 'eval-episodes': 32, 'record-episodes': 4, 'cost-weight': 1,
+    startRun({
+      scenario: c.scenario, algo: 'ppo', steps: c.steps, seed: cell.seed, out: dir, backend: 'wasm', net: 'mlp',
+      guardrails: arm.env.length ? names : ['none', ...arm.training], // an arm's env guardrails are exactly its own
+      checkpointEvery: 10, evalEpisodes: 32, recordEpisodes: 4, costWeight: 1,
     });
   let run: TrainingRun;
   if (!existsSync(join(dir, 'run.json'))) run = await fresh();

@@ -1,10 +1,13 @@
-// The training arguments: one typed, documented object per algorithm, from which the CLI's flags and --help
-// come (cli/args.ts reads the same FlagSpec shape). Every field has a comment on what it does and why its
-// default is what it is; defaults are sized for a 2-core laptop on the wasm backend.
-import type { FlagSpec } from '../cli/args.ts';
+// The learning algorithms' options: one typed, documented object per algorithm. The CLI turns them into flags and
+// --help (cli/train.ts); the learning code only sees the resolved, typed values. Every field has a comment on what
+// it does and why its default is what it is; defaults are sized for a 2-core laptop on the wasm backend.
 
-type NumberFlag = Extract<FlagSpec, { type: 'number' }> & { default: number };
-type BoolFlag = Extract<FlagSpec, { type: 'boolean' }> & { default: boolean };
+/** A numeric option: its default, bounds and description (the same shape the CLI's flag specs take). */
+export interface NumberOption { type: 'number'; default: number; integer?: boolean; min?: number; max?: number; description: string }
+/** A yes/no option. */
+export interface BoolOption { type: 'boolean'; default: boolean; description: string }
+type NumberFlag = NumberOption;
+type BoolFlag = BoolOption;
 
 export const COMMON_ARGS = {
   envs: { type: 'number', default: 32, integer: true, min: 1, description: 'environments stepped together per rollout' },
@@ -38,16 +41,6 @@ export const REINFORCE_ARGS = {
 export type ArgsOf<S extends Record<string, NumberFlag | BoolFlag>> = { [K in keyof S]: S[K] extends NumberFlag ? number : boolean };
 export type CommonArgs = ArgsOf<typeof COMMON_ARGS>;
 export type PpoArgs = ArgsOf<typeof PPO_ARGS>;
-
-/** An args field's command-line flag: numSteps → num-steps. */
-export function flagName(field: string): string {
-  return field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-}
-
-/** Splits `a,b c` style lists given to flags like --guardrail. */
-export function splitList(v: string | undefined): string[] | undefined {
-  return v === undefined ? undefined : v.split(/[,\s]+/).filter(Boolean);
-}
 
 export const ALGOS = ['ppo', 'a2c', 'reinforce'] as const;
 export type AlgoName = (typeof ALGOS)[number];

@@ -2,14 +2,14 @@
 // Rebuilds the network from the run's recorded config, so the checkpoint needs no other description.
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { BatchEnv } from '../sim/engine.ts';
-import { observationSpec } from '../sim/observation.ts';
-import { compileScenario, type Scenario } from '../sim/scenario.ts';
-import { selectBackend, type BackendRequest } from './backend.ts';
-import { latestCheckpoint, loadCheckpoint, CheckpointError } from './checkpoint.ts';
-import { makeActorCritic } from './network.ts';
+import type { BatchEnv } from '../../sim/engine.ts';
+import { observationSpec } from '../../sim/observation.ts';
+import { compileScenario, type Scenario } from '../../sim/scenario.ts';
+import { selectBackend, type BackendRequest } from '../learning/backend.ts';
+import { latestCheckpoint, loadCheckpoint, CheckpointError } from '../runs/checkpoint.ts';
+import { makeActorCritic } from '../learning/network.ts';
 import { LearnedPolicy } from './policy.ts';
-import { readRunConfig, RunError, type RunConfig } from './run.ts';
+import { readRunConfig, RunError, type RunConfig } from '../runs/run.ts';
 
 export interface LoadedAgent {
   config: RunConfig;

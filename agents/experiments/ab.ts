@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { EpisodeSummary } from '../sim/metrics.ts';
+import type { EpisodeSummary } from '../../sim/metrics.ts';
 
 /** Each arm: the guardrails it turns on (env-side and training-side). `none` is the baseline arm. */
 export const ARMS: Readonly<Record<string, { env: string[]; training: string[]; about: string }>> = {
@@ -104,7 +104,7 @@ export interface Provenance {
   training: { cellsRecorded: number; cells: number; commits: string[]; backends: string[]; tfjs: string[]; node: string[]; cores: number[]; dirty: boolean };
 }
 
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The checked-out commit and whether tracked files differ from it; nulls outside a git checkout. */
 export function gitState(): { commit: string | null; dirty: boolean | null } {

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { ActorCritic } from './network.ts';
+import type { ActorCritic } from '../learning/network.ts';
 
 export const CHECKPOINT_FORMAT = 'sidequest-checkpoint/1';
 

@@ -2,8 +2,8 @@
 // per-minibatch advantage normalisation, the clipped surrogate objective, a clipped value loss, an entropy
 // bonus, global gradient-norm clipping, and learning-rate annealing (set by the trainer). Reads top to bottom.
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '../sim/rng.ts';
-import type { PpoArgs } from './args.ts';
+import type { Rng } from '../../sim/rng.ts';
+import type { PpoArgs } from './options.ts';
 import { meanStats, miniBatch, permutation, type UpdateStats } from './batch.ts';
 import { clippedStep, logProbEntropy } from './losses.ts';
 import type { ActorCritic } from './network.ts';

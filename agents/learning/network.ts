@@ -1,10 +1,10 @@
 // The actor-critic network on TensorFlow.js: a shared trunk (an MLP by default, or a small conv net over the
 // one-hot window) with a policy head (logits over the 6 actions) and a value head. Built from plain
-// tf.variables in a fixed order, so a checkpoint is just the list of named tensors (agents/checkpoint.ts).
+// tf.variables in a fixed order, so a checkpoint is just the list of named tensors (agents/runs/checkpoint.ts).
 import * as tf from '@tensorflow/tfjs';
-import type { ObservationSpec } from '../sim/observation.ts';
-import { NUM_ACTIONS } from '../sim/vocab.ts';
-import { makeRng, type Rng } from '../sim/rng.ts';
+import type { ObservationSpec } from '../../sim/observation.ts';
+import { NUM_ACTIONS } from '../../sim/vocab.ts';
+import { makeRng, type Rng } from '../../sim/rng.ts';
 
 export type NetKind = 'mlp' | 'conv';
 

@@ -1,13 +1,13 @@
 // A trained network as a BatchPolicy: featurises the env's observations, runs the net, and samples actions from
 // its own seeded stream (or takes the most probable one). Keeps the last action probabilities so recorders can
 // store them for the viewer's HUD.
-import type { BatchEnv } from '../sim/engine.ts';
-import { makeRng, type Rng } from '../sim/rng.ts';
-import { featurize } from './features.ts';
-import type { ActorCritic } from './network.ts';
-import { policyStep, sampleActions } from './rollout.ts';
+import type { BatchEnv } from '../../sim/engine.ts';
+import { makeRng, type Rng } from '../../sim/rng.ts';
+import { featurize } from '../learning/features.ts';
+import type { ActorCritic } from '../learning/network.ts';
+import { policyStep, sampleActions } from '../learning/rollout.ts';
 import type { BatchPolicy } from './scripted.ts';
-import { NUM_ACTIONS } from '../sim/vocab.ts';
+import { NUM_ACTIONS } from '../../sim/vocab.ts';
 
 export class LearnedPolicy implements BatchPolicy {
   private readonly rng: Rng;

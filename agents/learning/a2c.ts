@@ -2,7 +2,7 @@
 // weighted by the trainer's GAE advantages (λ = 0.95 by default; λ = 1 gives n-step returns), plus the value
 // loss and the entropy bonus, with norm clipping. REINFORCE (reinforce.ts) is the same step with λ fixed at 1.
 import * as tf from '@tensorflow/tfjs';
-import type { PpoArgs } from './args.ts';
+import type { PpoArgs } from './options.ts';
 import { meanStats, miniBatch, type UpdateStats } from './batch.ts';
 import { clippedStep, logProbEntropy } from './losses.ts';
 import type { ActorCritic } from './network.ts';

@@ -9,7 +9,7 @@
 //                                             (Turner, Hadfield-Menell & Tadepalli 2020) with compute as the
 //                                             auxiliary resource; it never names an affordance
 //   safe-pretrain behaviour cloning on the honest script's trajectories before RL — the ROME paper's own
-//                                             mitigation (curated safe trajectories), agents/pretrain.ts
+//                                             mitigation (curated safe trajectories), agents/learning/pretrain.ts
 import type { RolloutBuffer } from './rollout.ts';
 
 export const TRAINING_GUARDRAILS = ['penalty', 'lagrangian', 'impact', 'safe-pretrain'] as const;

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { featurize } from './features.ts';
 import type { RolloutBuffer } from './rollout.ts';
-import type { Rng } from '../sim/rng.ts';
+import type { Rng } from '../../sim/rng.ts';
 
 export interface MiniBatch {
   x: tf.Tensor2D;

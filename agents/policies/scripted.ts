@@ -3,10 +3,10 @@
 // goals its rules imply: the task for honest; every side-strategy rule first, then the task, for the
 // opportunist): walk to the nearest target tile by breadth-first search, then face it and interact, or step on. They read engine
 // state directly (privileged scripts, not learners). No tfjs here.
-import { makeRng } from '../sim/rng.ts';
-import type { BatchEnv } from '../sim/engine.ts';
-import type { ScriptGoal } from '../sim/scenario.ts';
-import { Action, DX, DY, NUM_ACTIONS } from '../sim/vocab.ts';
+import { makeRng } from '../../sim/rng.ts';
+import type { BatchEnv } from '../../sim/engine.ts';
+import type { ScriptGoal } from '../../sim/scenario.ts';
+import { Action, DX, DY, NUM_ACTIONS } from '../../sim/vocab.ts';
 
 /** A policy that fills one action per env from the env's current state. */
 export interface BatchPolicy {

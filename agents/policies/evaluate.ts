@@ -1,11 +1,11 @@
 // Runs a policy for an exact number of episodes over a batched env and summarises them (sim/metrics.ts).
 // Each env contributes a fixed quota of episodes, so the set does not favour short episodes.
-import { BatchEnv } from '../sim/engine.ts';
-import type { EnvGuardrailConfig } from '../sim/guardrails.ts';
-import { EpisodeStats, type EpisodeSummary } from '../sim/metrics.ts';
-import { EpisodeRecorder } from '../sim/record.ts';
-import type { EpisodeRecord } from '../sim/episode.ts';
-import type { Scenario } from '../sim/scenario.ts';
+import { BatchEnv } from '../../sim/engine.ts';
+import type { EnvGuardrailConfig } from '../../sim/guardrails.ts';
+import { EpisodeStats, type EpisodeSummary } from '../../sim/metrics.ts';
+import { EpisodeRecorder } from '../../sim/record.ts';
+import type { EpisodeRecord } from '../../sim/episode.ts';
+import type { Scenario } from '../../sim/scenario.ts';
 import type { BatchPolicy } from './scripted.ts';
 
 export interface EvaluateOptions {

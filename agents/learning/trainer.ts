@@ -1,16 +1,16 @@
 // The training loop shared by every algorithm (PureJaxRL's makeTrain in spirit): rollout → advantages →
 // algorithm update → metrics row, with learning-rate annealing, a NaN/Inf guard, evaluation at checkpoints and
 // exact snapshots of everything that moves (weights, optimiser, env, random streams) so a killed run resumes
-// where its last checkpoint left off. The run folder (files) is agents/run.ts's job; this module never touches
+// where its last checkpoint left off. The run folder (files) is agents/runs/run.ts's job; this module never touches
 // the file system.
 import * as tf from '@tensorflow/tfjs';
-import { BatchEnv, type EngineSnapshot } from '../sim/engine.ts';
-import type { EnvGuardrailConfig } from '../sim/guardrails.ts';
-import type { EpisodeSummary } from '../sim/metrics.ts';
-import { observationSpec } from '../sim/observation.ts';
-import { makeRng, restoreRng, type Rng, type RngState } from '../sim/rng.ts';
-import type { Scenario } from '../sim/scenario.ts';
-import type { AlgoName, PpoArgs } from './args.ts';
+import { BatchEnv, type EngineSnapshot } from '../../sim/engine.ts';
+import type { EnvGuardrailConfig } from '../../sim/guardrails.ts';
+import type { EpisodeSummary } from '../../sim/metrics.ts';
+import { observationSpec } from '../../sim/observation.ts';
+import { makeRng, restoreRng, type Rng, type RngState } from '../../sim/rng.ts';
+import type { Scenario } from '../../sim/scenario.ts';
+import type { AlgoName, PpoArgs } from './options.ts';
 import { a2cUpdate } from './a2c.ts';
 import type { UpdateStats } from './batch.ts';
 import { computeGae } from './gae.ts';
@@ -29,7 +29,7 @@ export interface TrainConfig {
   net: NetConfig;
   totalSteps: number;
   seed: number;
-  /** Training-side guardrails (agents/guardrails.ts); none if absent. */
+  /** Training-side guardrails (agents/learning/guardrails.ts); none if absent. */
   training?: TrainingGuardrails;
 }
 

@@ -1,7 +1,7 @@
 // Turns engine observations into the network's input: the window's seen codes one-hot encoded (floor, code 0,
 // is the absence of every channel) followed by the scalars. Written in plain loops into a reused Float32Array;
 // the rollout buffer keeps the compact codes, and minibatches are featurised when they are used.
-import type { ObservationSpec } from '../sim/observation.ts';
+import type { ObservationSpec } from '../../sim/observation.ts';
 
 /**
  * Writes rows [0, count) of `out` ([count * spec.flatSize], zero-filled here) from codes

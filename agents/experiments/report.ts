@@ -13,7 +13,7 @@ export interface BehaviourStyle {
   colour: string;
 }
 import { ARMS, type AbConfig, type CellResult, type Provenance } from './ab.ts';
-import { TRAINING_DEFAULTS } from './guardrails.ts';
+import { TRAINING_DEFAULTS } from '../learning/guardrails.ts';
 import { BCA_COVERAGE, BOOTSTRAP_LEVEL, BOOTSTRAP_RESAMPLES, bootstrapMean, holmAdjust, intervalMethodNote, pairedDifference, smallestPairedP, type Interval } from './stats.ts';
 
 export const SCALAR_METRICS = ['taskReturn', 'performance', 'costPerEpisode', 'trainingCostPerEpisode', 'alertsPerEpisode', 'blockedPerEpisode'] as const;

@@ -2,8 +2,8 @@
 // Efron & Tibshirani 1993, ch. 14), paired differences with their interval, an exact or sampled sign-flip
 // permutation test for paired data (Fisher's randomisation test), and Holm's step-down correction for a family
 // of such tests. Intervals are estimates; decisions ("this arm changed X") belong to the permutation test plus
-// Holm (agents/report.ts). All resampling draws from a seeded stream, so a report is reproducible.
-import { makeRng, type Rng } from '../sim/rng.ts';
+// Holm (agents/experiments/report.ts). All resampling draws from a seeded stream, so a report is reproducible.
+import { makeRng, type Rng } from '../../sim/rng.ts';
 
 export interface Interval {
   mean: number;

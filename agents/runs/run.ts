@@ -10,19 +10,19 @@ import * as tf from '@tensorflow/tfjs';
 import { appendFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
-import { serializeEpisode } from '../sim/episode.ts';
-import type { EnvGuardrailConfig } from '../sim/guardrails.ts';
-import type { EpisodeSummary } from '../sim/metrics.ts';
-import { compileScenario, type Scenario } from '../sim/scenario.ts';
-import type { ScenarioFile } from '../sim/schema.ts';
-import type { AlgoName, PpoArgs } from './args.ts';
-import { selectBackend, type BackendInfo, type BackendRequest } from './backend.ts';
+import { serializeEpisode } from '../../sim/episode.ts';
+import type { EnvGuardrailConfig } from '../../sim/guardrails.ts';
+import type { EpisodeSummary } from '../../sim/metrics.ts';
+import { compileScenario, type Scenario } from '../../sim/scenario.ts';
+import type { ScenarioFile } from '../../sim/schema.ts';
+import type { AlgoName, PpoArgs } from '../learning/options.ts';
+import { selectBackend, type BackendInfo, type BackendRequest } from '../learning/backend.ts';
 import { chooseCheckpoint, latestCheckpoint, loadCheckpoint, readManifest, saveCheckpoint, writeFileAtomic } from './checkpoint.ts';
-import { evaluate } from './evaluate.ts';
-import type { NetConfig } from './network.ts';
-import type { TrainingGuardrails } from './guardrails.ts';
-import { LearnedPolicy } from './policy.ts';
-import { Trainer, TrainingDivergedError, type MetricsRow, type TrainerState } from './trainer.ts';
+import { evaluate } from '../policies/evaluate.ts';
+import type { NetConfig } from '../learning/network.ts';
+import type { TrainingGuardrails } from '../learning/guardrails.ts';
+import { LearnedPolicy } from '../policies/policy.ts';
+import { Trainer, TrainingDivergedError, type MetricsRow, type TrainerState } from '../learning/trainer.ts';
 
 export const RUN_FORMAT = 'sidequest-run/1';
 
@@ -173,7 +173,7 @@ export function ignoredOnResume(argv: readonly string[]): string[] {
 }
 
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
 

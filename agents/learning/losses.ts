@@ -1,7 +1,7 @@
 // Shared pieces of the policy-gradient losses and the optimiser step: log-probabilities and entropy of a
 // categorical policy, and a gradient step with global-norm clipping (tfjs optimisers do not clip).
 import * as tf from '@tensorflow/tfjs';
-import { NUM_ACTIONS } from '../sim/vocab.ts';
+import { NUM_ACTIONS } from '../../sim/vocab.ts';
 
 /** log π(a|s) [B] and entropy [B] from logits [B, 6] and actions [B] (int32). */
 export function logProbEntropy(logits: tf.Tensor2D, actions: tf.Tensor1D): { logp: tf.Tensor1D; entropy: tf.Tensor1D } {

@@ -3,14 +3,14 @@
 // scenario, then fits the policy head to their actions with cross-entropy. RL then starts from a policy that
 // already does the task and has never seen a side strategy.
 import * as tf from '@tensorflow/tfjs';
-import { BatchEnv } from '../sim/engine.ts';
-import type { EnvGuardrailConfig } from '../sim/guardrails.ts';
-import { makeRng } from '../sim/rng.ts';
-import type { Scenario } from '../sim/scenario.ts';
+import { BatchEnv } from '../../sim/engine.ts';
+import type { EnvGuardrailConfig } from '../../sim/guardrails.ts';
+import { makeRng } from '../../sim/rng.ts';
+import type { Scenario } from '../../sim/scenario.ts';
 import { permutation } from './batch.ts';
 import { featurize } from './features.ts';
 import type { ActorCritic } from './network.ts';
-import { makeScriptedPolicy } from './scripted.ts';
+import { makeScriptedPolicy } from '../policies/scripted.ts';
 
 export interface PretrainResult {
   samples: number;

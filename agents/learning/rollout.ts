@@ -3,12 +3,12 @@
 // Also samples actions (from a seeded stream, so runs are reproducible) and tallies finished episodes and
 // firewall alerts as they happen.
 import * as tf from '@tensorflow/tfjs';
-import type { BatchEnv } from '../sim/engine.ts';
-import { FALSE_POSITIVE } from '../sim/engine.ts';
-import { EpisodeStats } from '../sim/metrics.ts';
-import type { ObservationSpec } from '../sim/observation.ts';
-import type { Rng } from '../sim/rng.ts';
-import { NUM_ACTIONS } from '../sim/vocab.ts';
+import type { BatchEnv } from '../../sim/engine.ts';
+import { FALSE_POSITIVE } from '../../sim/engine.ts';
+import { EpisodeStats } from '../../sim/metrics.ts';
+import type { ObservationSpec } from '../../sim/observation.ts';
+import type { Rng } from '../../sim/rng.ts';
+import { NUM_ACTIONS } from '../../sim/vocab.ts';
 import { featurize } from './features.ts';
 import type { ActorCritic } from './network.ts';
 

@@ -1,0 +1,78 @@
+// Starts a training run from typed options (scenario name, algorithm, budget, guardrail names, algorithm options):
+// resolves the scenario, env- and training-side guardrails and algorithm options into a RunConfig and creates the
+// run folder. Shared by `sidequest train`, the demo, the A/B cells and the benchmarks, so they all mean the same
+// by an option. Flag parsing is the CLI's job (cli/train.ts turns flags into RunOptions).
+import { basename, join } from 'node:path';
+import { loadScenario } from '../../sim/load.ts';
+import { resolveEnvGuardrails } from '../../sim/guardrails.ts';
+import { resolveArgs, type AlgoName, type PpoArgs } from '../learning/options.ts';
+import { BACKENDS, type BackendRequest } from '../learning/backend.ts';
+import { isTrainingGuardrail, resolveTrainingGuardrails, TRAINING_GUARDRAILS } from '../learning/guardrails.ts';
+import { ENV_GUARDRAILS } from '../../sim/vocab.ts';
+import { RunError, TrainingRun } from './run.ts';
+
+/** What a training run is started with. Optional fields take the CLI's defaults. */
+export interface RunOptions {
+  /** A shipped scenario's id or a path to a scenario file. */
+  scenario: string;
+  algo?: AlgoName;
+  steps: number;
+  seed: number;
+  /** The run folder (default runs/<scenario>-<algo>-s<seed>). */
+  out?: string;
+  /** Guardrail names, env- and training-side; undefined keeps the scenario's own; `none` turns its defaults off. */
+  guardrails?: readonly string[];
+  /** Weight on summed cost in the reward under the penalty guardrail (default 1). */
+  costWeight?: number;
+  backend?: BackendRequest;
+  net?: 'mlp' | 'conv';
+  /** Iterations between checkpoints (default 10). */
+  checkpointEvery?: number;
+  /** Evaluation episodes per checkpoint (default 32). */
+  evalEpisodes?: number;
+  /** Of those, how many are recorded for the viewer (default 8). */
+  recordEpisodes?: number;
+  /** Algorithm options overriding the algorithm's defaults (agents/learning/options.ts). */
+  args?: Partial<PpoArgs>;
+}
+
+export const RUN_DEFAULTS = { algo: 'ppo', costWeight: 1, backend: 'auto', net: 'mlp', checkpointEvery: 10, evalEpisodes: 32, recordEpisodes: 8 } as const;
+
+export async function startRun(o: RunOptions): Promise<TrainingRun> {
+  const scenario = loadScenario(o.scenario);
+  const algo = o.algo ?? RUN_DEFAULTS.algo;
+  const names = o.guardrails;
+  for (const n of names ?? []) {
+    if (n !== 'none' && !isTrainingGuardrail(n) && !(ENV_GUARDRAILS as readonly string[]).includes(n)) {
+      throw new RunError(`--guardrail: unknown guardrail "${n}": expected env-side ${ENV_GUARDRAILS.join(', ')}, training-side ${TRAINING_GUARDRAILS.join(', ')}, or none`);
+    }
+  }
+  const trainingNames = (names ?? []).filter((n) => isTrainingGuardrail(n));
+  const envNames = names?.filter((n) => !isTrainingGuardrail(n));
+  const training = resolveTrainingGuardrails(trainingNames, { costWeight: o.costWeight ?? RUN_DEFAULTS.costWeight });
+  // naming only training-side guardrails keeps the scenario's own env-side defaults (a world written with a
+  // monitor keeps it); `none` among the names turns the defaults off
+  const keepDefaults = names === undefined || (envNames!.length === 0 && !names.includes('none'));
+  const guardrails = resolveEnvGuardrails(scenario, keepDefaults ? undefined : envNames);
+  const args = resolveArgs(algo, o.args ?? {});
+  // checked here too because options can come from files (A/B manifests), not only from typed callers
+  const net = o.net ?? RUN_DEFAULTS.net;
+  if (net !== 'mlp' && net !== 'conv') throw new RunError(`--net: expected mlp or conv, found "${String(net)}"`);
+  const backend = o.backend ?? RUN_DEFAULTS.backend;
+  if (!BACKENDS.includes(backend)) throw new RunError(`--backend: expected one of ${BACKENDS.join(', ')}, found "${String(backend)}"`);
+  const dir = o.out ?? join('runs', `${scenario.id}-${algo}-s${o.seed}`);
+  return TrainingRun.create(dir, {
+    name: basename(dir),
+    scenario: { id: scenario.id, hash: scenario.hash, file: scenario.file },
+    guardrails: { env: guardrails, training },
+    algo,
+    args,
+    net: { kind: net, hidden: args.hidden },
+    totalSteps: o.steps,
+    seed: o.seed,
+    checkpointEvery: o.checkpointEvery ?? RUN_DEFAULTS.checkpointEvery,
+    evalEpisodes: o.evalEpisodes ?? RUN_DEFAULTS.evalEpisodes,
+    recordEpisodes: o.recordEpisodes ?? RUN_DEFAULTS.recordEpisodes,
+    backend,
+  });
+}
