@@ -13,7 +13,7 @@ export async function policyGradientStep(net: ActorCritic, optimizer: tf.Optimiz
   const rows = Int32Array.from({ length: buf.size }, (_, i) => i);
   const stats = await clippedStep(optimizer, net.variables, args.maxGradNorm, () => {
     const mb = miniBatch(buf, rows, args.normAdv);
-    const { logits, value } = net.apply(mb.x);
+    const { logits, value } = net.apply(mb.x, mb.xT);
     const { logp, entropy } = logProbEntropy(logits, mb.actions);
     const policyLoss = tf.neg(tf.mean(tf.mul(mb.advantages, logp))) as tf.Scalar;
     const valueLoss = tf.mul(0.5, tf.mean(tf.square(tf.sub(value, mb.returns)))) as tf.Scalar;

@@ -1,12 +1,14 @@
 // Minibatch tensors from the rollout buffer, shared by the algorithm files: featurised observations, actions,
 // old log-probabilities and values, advantages (optionally normalised) and returns, for a set of rows.
 import * as tf from '@tensorflow/tfjs';
-import { featurize } from './features.ts';
+import { featurize, featurizeTransposed } from './features.ts';
 import type { RolloutBuffer } from './rollout.ts';
 import type { Rng } from '../../sim/rng.ts';
 
 export interface MiniBatch {
   x: tf.Tensor2D;
+  /** The same observations feature-major [flatSize, B], for the first layer's gradient (network.ts). */
+  xT: tf.Tensor2D;
   actions: tf.Tensor1D;
   oldLogp: tf.Tensor1D;
   oldValues: tf.Tensor1D;
@@ -19,6 +21,7 @@ export function miniBatch(buf: RolloutBuffer, rows: Int32Array, normAdv: boolean
   const n = rows.length;
   const spec = buf.spec;
   featurize(spec, buf.codes, buf.scalars, n, buf.features, rows);
+  featurizeTransposed(spec, buf.codes, buf.scalars, n, buf.featuresT, rows);
   const pick = (src: Float32Array) => Float32Array.from(rows, (r) => src[r]);
   const adv = pick(buf.advantages);
   if (normAdv && n > 1) {
@@ -32,6 +35,7 @@ export function miniBatch(buf: RolloutBuffer, rows: Int32Array, normAdv: boolean
   }
   return {
     x: tf.tensor2d(buf.features.subarray(0, n * spec.flatSize), [n, spec.flatSize]),
+    xT: tf.tensor2d(buf.featuresT.subarray(0, n * spec.flatSize), [spec.flatSize, n]),
     actions: tf.tensor1d(Int32Array.from(rows, (r) => buf.actions[r]), 'int32'),
     oldLogp: tf.tensor1d(pick(buf.logprobs)),
     oldValues: tf.tensor1d(pick(buf.values)),

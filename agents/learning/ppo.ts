@@ -19,7 +19,7 @@ export async function ppoUpdate(net: ActorCritic, optimizer: tf.Optimizer, buf: 
       const mbRows = order.subarray(start, start + mbSize);
       const stats = await clippedStep(optimizer, net.variables, args.maxGradNorm, () => {
         const mb = miniBatch(buf, mbRows, args.normAdv);
-        const { logits, value } = net.apply(mb.x);
+        const { logits, value } = net.apply(mb.x, mb.xT);
         const { logp, entropy } = logProbEntropy(logits, mb.actions);
         // ---- policy loss: the clipped surrogate
         const logRatio = tf.sub(logp, mb.oldLogp);

@@ -38,8 +38,9 @@ export class RolloutBuffer {
   readonly returns: Float32Array;
   readonly lastValues: Float32Array; // [N]
   readonly size: number;
-  /** Scratch for featurising up to `size` rows. */
+  /** Scratch for featurising up to `size` rows, row-major and feature-major. */
   readonly features: Float32Array;
+  readonly featuresT: Float32Array;
 
   constructor(readonly spec: ObservationSpec, readonly numSteps: number, readonly numEnvs: number) {
     const n = numSteps * numEnvs;
@@ -58,6 +59,7 @@ export class RolloutBuffer {
     this.returns = new Float32Array(n);
     this.lastValues = new Float32Array(numEnvs);
     this.features = new Float32Array(n * spec.flatSize);
+    this.featuresT = new Float32Array(n * spec.flatSize);
   }
 }
 
