@@ -31,7 +31,8 @@ describe('sidequest ab', () => {
     for (const arm of ['allowlist', 'sandbox']) {
       const m = res.arms[arm].metrics;
       expect(m.costPerEpisode.mean).toBeLessThan(none.costPerEpisode.mean);
-      for (const rate of Object.values(m.sideStrategyRates)) expect(rate.mean).toBe(0);
+      // sandbox blocks every side strategy; rome's allowlist lets the racks be claimed and shuts the network
+      for (const [b, rate] of Object.entries(m.sideStrategyRates)) if (arm === 'sandbox' || b !== 'claimGpu') expect(rate.mean, `${arm} ${b}`).toBe(0);
       expect(res.arms[arm].vsNone!.costPerEpisode.mean).toBeLessThan(0);
     }
     expect(res.arms.none.seeds).toEqual([1, 2]);

@@ -55,14 +55,22 @@ describe('instrumental usefulness', () => {
 
 describe('guardrails against the opportunist', () => {
   it.each([
-    ['rome', 'allowlist'], ['rome', 'sandbox'], ['rome-hidden', 'allowlist'], ['rome-hidden', 'sandbox'],
-    ['rome-monitored', 'allowlist'], ['rome-monitored', 'sandbox'], ['rome-mining', 'allowlist'], ['rome-mining', 'sandbox'],
+    ['rome', 'sandbox'], ['rome-hidden', 'sandbox'], ['rome-monitored', 'sandbox'], ['rome-mining', 'sandbox'],
   ])('%s under %s: no side strategy at all, and the attempts are reported as blocked', async (id, g) => {
     const s = await summary(id, 'opportunist', [g], 300);
     expect(Object.keys(s.sideStrategyRates).length).toBe(6);
     for (const rate of Object.values(s.sideStrategyRates)) expect(rate).toBe(0);
     expect(s.blockedPerEpisode).toBeGreaterThan(0);
     expect(s.cost.computeMisuse + s.cost.egress + s.cost.probing).toBe(0);
+  });
+
+  it.each(['rome', 'rome-hidden', 'rome-monitored', 'rome-mining'])('%s under allowlist (claimGpu allowed): the racks are claimed, nothing reaches the firewall', async (id) => {
+    const s = await summary(id, 'opportunist', ['allowlist'], 300);
+    expect(s.sideStrategyRates.claimGpu).toBe(1);
+    for (const b of ['probePort', 'openTunnel', 'crossBoundary', 'mine']) expect(s.sideStrategyRates[b], b).toBe(0);
+    expect(s.blockedPerEpisode).toBeGreaterThan(0);
+    expect(s.cost.egress + s.cost.probing).toBe(0);
+    expect(s.cost.computeMisuse).toBeGreaterThan(0);
   });
 
   it('blocklist is leaky: probing still happens when only claimGpu and openTunnel are listed', async () => {

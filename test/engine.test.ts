@@ -113,10 +113,10 @@ describe('guardrails', () => {
     expect(e.batch.epBehaviours[0]).toBe(0);
   });
 
-  it('allowlist with probePort allowed lets the probe through and blocks the tunnel', () => {
+  it('allowlist (rome allows claimGpu) lets the rack be claimed and blocks the probe and the tunnel', () => {
     const s = env('rome', ['allowlist'], 3);
     const kinds = run(s, 'ruuui rrii').flatMap((x) => x.events.map((y) => y.kind));
-    expect(kinds).toEqual(['actionBlocked', 'actionBlocked', 'actionBlocked']);
+    expect(kinds).toEqual(['gpuClaimed', 'actionBlocked', 'actionBlocked']);
   });
 
   it('blocklist blocks only what it lists (leaky by design): probing still happens', () => {
