@@ -7,6 +7,11 @@
 //                             sim.large, the same on a 24×24 world with 16 racks and 22 ports
 //   train.stepsPerSecond      PPO end to end (rollout + update) with the demo's settings, per available backend,
 //                             plus ratios against cpu
+//   train.ofEngine           train.stepsPerSecond as a fraction of sim.stepsPerSecond (how much the network costs)
+//   profile                   where a PPO iteration's time goes (wasm, the demo's settings, rome): the rollout
+//                             (policy inference, featurisation, engine steps) and the update (tfjs kernels by
+//                             time), and the first layer's weight gradient as tfjs computes it (a transposed
+//                             product) against the feature-major product training uses, measured alternately
 //   emergence.medianSeconds   wall seconds of the demo's training until the evaluated claimGpu rate first
 //                             reaches 0.8, median over 5 seeds (with each seed's figure and tunnel timing)
 // Each training measurement runs in its own process (a process holds one tfjs backend), one after another, so
@@ -22,6 +27,7 @@ import { parseScenarioText, type Scenario } from '../sim/scenario.ts';
 import { makeScriptedPolicy } from '../agents/policies/scripted.ts';
 import { resolveEnvGuardrails } from '../sim/guardrails.ts';
 import type { BackendRequest } from '../agents/learning/backend.ts';
+import type { Tensor } from '@tensorflow/tfjs';
 import { makeRng } from '../sim/rng.ts';
 import { parseCommand } from '../cli/args.ts';
 
@@ -141,6 +147,87 @@ async function measureTrain(backend: string, steps: number): Promise<TrainMeasur
   }
 }
 
+interface ProfileMeasure {
+  backend: string;
+  iterationMs: number;
+  rolloutMs: number;
+  updateMs: number;
+  /** Summed over one rollout's 64 steps. */
+  rollout: { policyInferenceMs: number; featurizeMs: number; engineStepMs: number };
+  /** One PPO update's tfjs kernels, by total time (top 6). */
+  updateKernels: Array<{ kernel: string; count: number; ms: number }>;
+  firstLayerWeightGrad: { tfjsTransposedMs: number; featureMajorMs: number; speedup: number };
+}
+
+/** In a child process: one PPO iteration taken apart (see the header). */
+async function measureProfile(): Promise<ProfileMeasure> {
+  const tf = await import('@tensorflow/tfjs');
+  const { selectBackend } = await import('../agents/learning/backend.ts');
+  const { Trainer } = await import('../agents/learning/trainer.ts');
+  const { resolveArgs } = await import('../agents/learning/options.ts');
+  const { collectRollout, policyStep } = await import('../agents/learning/rollout.ts');
+  const { ppoUpdate } = await import('../agents/learning/ppo.ts');
+  const { featurize, featurizeTransposed } = await import('../agents/learning/features.ts');
+  const { makeRng } = await import('../sim/rng.ts');
+  const backend = await selectBackend('wasm');
+  const s = loadScenario('rome');
+  const args = resolveArgs('ppo', {});
+  const tr = new Trainer({ scenario: s, guardrails: resolveEnvGuardrails(s), algo: 'ppo', args, net: { kind: 'mlp', hidden: args.hidden }, totalSteps: 1e9, seed: 1 });
+  for (let i = 0; i < 3; i++) await tr.iterate(); // warm-up: kernels compiled, buffers sized
+  const ms = async (n: number, f: () => unknown): Promise<number> => {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) await f();
+    return (performance.now() - t0) / n;
+  };
+  const rng = makeRng('bench-profile');
+  const iterationMs = await ms(8, () => tr.iterate());
+  const rolloutMs = await ms(8, () => collectRollout(tr.env, tr.net, tr.buf, rng, 0));
+  const updateMs = await ms(8, () => ppoUpdate(tr.net, tr.optimizer, tr.buf, args, rng));
+  const n = args.envs;
+  const x = new Float32Array(n * tr.buf.spec.flatSize);
+  const policyInferenceMs = (await ms(8 * args.numSteps, () => policyStep(tr.net, x, n))) * args.numSteps;
+  const featurizeMs = (await ms(8 * args.numSteps, () => featurize(tr.buf.spec, tr.env.obs, tr.env.scalars, n, x))) * args.numSteps;
+  const acts = new Uint8Array(n);
+  const engineStepMs = (await ms(8 * args.numSteps, () => tr.env.step(acts))) * args.numSteps;
+  const info = await tf.profile(async () => {
+    await ppoUpdate(tr.net, tr.optimizer, tr.buf, args, rng);
+  });
+  const byKernel = new Map<string, { count: number; ms: number }>();
+  for (const k of info.kernels) {
+    const a = byKernel.get(k.name) ?? { count: 0, ms: 0 };
+    a.count++;
+    a.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    byKernel.set(k.name, a);
+  }
+  const updateKernels = [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, 6).map(([kernel, a]) => ({ kernel, count: a.count, ms: Math.round(a.ms * 100) / 100 }));
+  // the first layer's weight gradient on a real minibatch (512 rows), both ways, alternately
+  const mb = 512;
+  const rows = Int32Array.from({ length: mb }, (_, i) => i);
+  const spec = tr.buf.spec;
+  const xs = tf.tensor2d(featurize(spec, tr.buf.codes, tr.buf.scalars, mb, new Float32Array(mb * spec.flatSize), rows), [mb, spec.flatSize]);
+  const xT = tf.tensor2d(featurizeTransposed(spec, tr.buf.codes, tr.buf.scalars, mb, new Float32Array(mb * spec.flatSize), rows), [spec.flatSize, mb]);
+  const dy = tf.tensor2d(Float32Array.from({ length: mb * args.hidden }, (_, i) => Math.sin(i)), [mb, args.hidden]);
+  const product = (f: () => Tensor) => () => {
+    const r = f();
+    r.dataSync();
+    r.dispose();
+  };
+  let transposed = 0;
+  let featureMajor = 0;
+  for (let round = 0; round < 5; round++) {
+    transposed += await ms(10, product(() => tf.matMul(xs, dy, true, false)));
+    featureMajor += await ms(10, product(() => tf.matMul(xT, dy)));
+  }
+  const r2 = (v: number) => Math.round(v * 100) / 100;
+  tr.dispose();
+  return {
+    backend: backend.name, iterationMs: r2(iterationMs), rolloutMs: r2(rolloutMs), updateMs: r2(updateMs),
+    rollout: { policyInferenceMs: r2(policyInferenceMs), featurizeMs: r2(featurizeMs), engineStepMs: r2(engineStepMs) },
+    updateKernels,
+    firstLayerWeightGrad: { tfjsTransposedMs: r2(transposed / 5), featureMajorMs: r2(featureMajor / 5), speedup: r2(transposed / featureMajor) },
+  };
+}
+
 interface EmergenceMeasure {
   seed: number;
   claimGpuSeconds: number | null;
@@ -196,12 +283,13 @@ export async function runBench(argv: string[]): Promise<number> {
   const parsed = parseCommand(
     {
       name: 'bench',
-      synopsis: '[--quick] [--only sim,train,emergence]',
+      synopsis: '[--quick] [--only sim,train,profile,emergence]',
       flags: {
         quick: { type: 'boolean', description: 'shorter measurements, no emergence (for smoke tests)' },
-        only: { type: 'string', description: 'comma-separated sections to run: sim, train, emergence' },
+        only: { type: 'string', description: 'comma-separated sections to run: sim, train, profile, emergence' },
         'child-train': { type: 'string', description: '(internal) measure training on this backend' },
         'child-emergence': { type: 'number', integer: true, description: '(internal) measure emergence for this seed' },
+        'child-profile': { type: 'boolean', description: '(internal) profile one PPO iteration' },
         seeds: { type: 'number', default: 5, integer: true, min: 1, description: 'seeds for the emergence measurement' },
       },
     },
@@ -213,11 +301,15 @@ export async function runBench(argv: string[]): Promise<number> {
     console.log(JSON.stringify(await measureTrain(f['child-train'], f.quick ? 20_000 : 120_000)));
     return 0;
   }
+  if (f['child-profile']) {
+    console.log(JSON.stringify(await measureProfile()));
+    return 0;
+  }
   if (f['child-emergence'] !== undefined) {
     console.log(JSON.stringify(await measureEmergence(f['child-emergence'])));
     return 0;
   }
-  const only = new Set((f.only ?? (f.quick ? 'sim,train' : 'sim,train,emergence')).split(','));
+  const only = new Set((f.only ?? (f.quick ? 'sim,train' : 'sim,train,profile,emergence')).split(','));
   const result: Record<string, unknown> = {};
   if (only.has('sim')) {
     const seconds = f.quick ? 0.5 : 3;
@@ -246,7 +338,13 @@ export async function runBench(argv: string[]): Promise<number> {
     const auto = perBackend.gpu ?? perBackend.node ?? perBackend.wasm ?? perBackend.cpu;
     const ratios: Record<string, number> = {};
     if (perBackend.cpu) for (const [k, v] of Object.entries(perBackend)) if (k !== 'cpu') ratios[`${k}OverCpu`] = Math.round((v / perBackend.cpu) * 100) / 100;
-    result.train = { stepsPerSecond: auto, perBackend, ratios, unavailable };
+    const sim = result.sim as { stepsPerSecond: number } | undefined;
+    result.train = { stepsPerSecond: auto, perBackend, ratios, ...(sim && auto ? { ofEngine: Math.round((auto / sim.stepsPerSecond) * 10000) / 10000 } : {}), unavailable };
+  }
+  if (only.has('profile')) {
+    const p = child<ProfileMeasure>(['--child-profile']);
+    console.error(`profile (${p.backend}): iteration ${p.iterationMs} ms = rollout ${p.rolloutMs} ms (inference ${p.rollout.policyInferenceMs}, featurise ${p.rollout.featurizeMs}, engine ${p.rollout.engineStepMs}) + update ${p.updateMs} ms; first-layer weight gradient ${p.firstLayerWeightGrad.tfjsTransposedMs} ms as tfjs computes it, ${p.firstLayerWeightGrad.featureMajorMs} ms feature-major`);
+    result.profile = p;
   }
   if (only.has('emergence')) {
     const seeds = Array.from({ length: f.seeds }, (_, i) => i + 1);
