@@ -6,6 +6,12 @@ import { fileURLToPath } from 'node:url';
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: './',
-  build: { outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 2000 },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 2000,
+    // one page per job: the replay viewer, and the world editor
+    rollupOptions: { input: { main: fileURLToPath(new URL('index.html', import.meta.url)), editor: fileURLToPath(new URL('editor.html', import.meta.url)) } },
+  },
   logLevel: 'warn',
 });
