@@ -22,7 +22,7 @@ import { EpisodeStats } from '../../sim/metrics.ts';
 import type { Rng } from '../../sim/rng.ts';
 import { NUM_ACTIONS } from '../../sim/vocab.ts';
 import type { UpdateStats } from './batch.ts';
-import { featurize } from './features.ts';
+import { featurize, featurizeTransposed } from './features.ts';
 import { clippedStep } from './losses.ts';
 import { makeActorCritic, type ActorCritic } from './network.ts';
 import { DQN_ARGS, type DqnArgs, type TrainArgs } from './options.ts';
@@ -85,6 +85,7 @@ export class DqnLearner {
   readonly target: ActorCritic;
   readonly replay: ReplayBuffer;
   private readonly xObs: Float32Array;
+  private readonly xObsT: Float32Array;
   private readonly xNext: Float32Array;
   private readonly xAct: Float32Array;
   private readonly explore: Uint8Array;
@@ -98,6 +99,7 @@ export class DqnLearner {
     this.replay = new ReplayBuffer(net.spec, args.envs, this.args.bufferSize, this.args.nStep);
     const b = this.args.batchSize;
     this.xObs = new Float32Array(b * net.spec.flatSize);
+    this.xObsT = new Float32Array(b * net.spec.flatSize);
     this.xNext = new Float32Array(b * net.spec.flatSize);
     this.xAct = new Float32Array(args.envs * net.spec.flatSize);
     this.explore = new Uint8Array(args.envs);
@@ -230,6 +232,7 @@ export class DqnLearner {
     const spec = this.net.spec;
     const s = this.replay.sample(B, a.gamma, rng);
     featurize(spec, this.replay.codes, this.replay.scalars, B, this.xObs, s.obs);
+    featurizeTransposed(spec, this.replay.codes, this.replay.scalars, B, this.xObsT, s.obs); // the fast weight gradient (network.ts)
     featurize(spec, this.replay.codes, this.replay.scalars, B, this.xNext, s.next);
     const [tgT, onT] = tf.tidy(() => {
       const next = tf.tensor2d(this.xNext, [B, spec.flatSize]);
@@ -242,7 +245,7 @@ export class DqnLearner {
     tgT.dispose();
     const y = tdTargets(s.returns, s.discounts, qOn, qTg, a.doubleQ);
     return clippedStep(optimizer, this.net.variables, a.maxGradNorm, () => {
-      const q = this.net.apply(tf.tensor2d(this.xObs, [B, spec.flatSize])).logits;
+      const q = this.net.apply(tf.tensor2d(this.xObs, [B, spec.flatSize]), tf.tensor2d(this.xObsT, [spec.flatSize, B])).logits;
       const qa = tf.sum(tf.mul(q, tf.oneHot(tf.tensor1d(s.actions, 'int32'), NUM_ACTIONS)), 1) as tf.Tensor1D;
       const target = tf.tensor1d(y);
       const loss = tf.losses.huberLoss(target, qa) as tf.Scalar;
