@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../agents/learning/backend.ts';
 import { epsilonAt, tdTargets } from '../agents/learning/dqn.ts';
 import { resolveArgs } from '../agents/learning/options.ts';
-import { nStepReturn, ReplayBuffer } from '../agents/learning/replay.ts';
+import { nStepReturn, ReplayBuffer, SumTree } from '../agents/learning/replay.ts';
 import { RolloutBuffer } from '../agents/learning/rollout.ts';
 import { evaluate } from '../agents/policies/evaluate.ts';
 import { loadLearnedPolicy } from '../agents/policies/policy-loader.ts';
@@ -123,6 +123,49 @@ describe('replay', () => {
   });
 });
 
+describe('prioritized replay (Schaul et al. 2016, proportional)', () => {
+  const spec = observationSpec(loadScenario('tutorial'));
+  const rows = (steps: number) => new RolloutBuffer(spec, steps, 2);
+
+  it('a sum tree finds the leaf a cumulative value falls in', () => {
+    const t = new SumTree(5);
+    [1, 2, 3, 4, 0].forEach((v, i) => t.set(i, v));
+    expect(t.total).toBe(10);
+    expect([0, 0.99, 1, 2.99, 3, 5.99, 6, 9.99].map((u) => t.find(u))).toEqual([0, 0, 1, 1, 2, 2, 3, 3]);
+    const again = new SumTree(5);
+    again.tree.set(t.tree.subarray(t.capacity), again.capacity);
+    again.rebuild();
+    expect(Array.from(again.tree)).toEqual(Array.from(t.tree));
+  });
+
+  it('samples in proportion to p^α, weights by (N·P)^−β over the batch\'s largest, and never a transition still waiting for its n steps', () => {
+    // 2 envs, room for 4 transitions, n = 1: 3 rows; after 3 rows, rows 0 and 1 (slots 0–3) can be sampled
+    const rb = new ReplayBuffer(spec, 2, 4, 1, { alpha: 1, eps: 0 });
+    rb.push(rows(3));
+    expect(Array.from({ length: 6 }, (_, i) => rb.priorities!.get(i))).toEqual([1, 1, 1, 1, 0, 0]); // new ones at the top priority, 1
+    rb.updatePriorities(Int32Array.of(0, 1, 2, 3), Float32Array.of(1, -2, 3, 4));
+    expect(rb.maxPriority).toBe(4);
+    // ten draws, one per tenth of the total priority 10: exactly 1, 2, 3 and 4 of slots 0..3, whatever the stream
+    const s = rb.sample(10, 0.9, makeRng('per'), 1);
+    expect(Array.from(s.obs)).toEqual([0, 1, 1, 2, 2, 2, 3, 3, 3, 3]);
+    // β = 1: w ∝ 1/(N·P) = 10 / (4 p); over the largest (p = 1): 1, 1/2, 1/3, 1/4
+    expect(Array.from(new Set(s.weights)).map((w) => Number(w.toFixed(6)))).toEqual([1, 0.5, 0.333333, 0.25]);
+    // β = 0: no correction
+    expect(Array.from(new Set(rb.sample(10, 0.9, makeRng('per'), 0).weights))).toEqual([1]);
+    // one more row overwrites row 0 (slots 0, 1: not sampleable now); row 2 (slots 4, 5) joins at the max priority, 4
+    rb.push(rows(1));
+    expect(Array.from({ length: 6 }, (_, i) => rb.priorities!.get(i))).toEqual([0, 0, 3, 4, 4, 4]);
+    const later = rb.sample(300, 0.9, makeRng('per-2'), 0.5);
+    expect(new Set(later.obs)).toEqual(new Set([2, 3, 4, 5]));
+    // the priorities survive a snapshot, bit for bit
+    const back = new ReplayBuffer(spec, 2, 4, 1, { alpha: 1, eps: 0 });
+    back.restore(JSON.parse(JSON.stringify(rb.snapshot())));
+    expect(Array.from(back.priorities!.tree)).toEqual(Array.from(rb.priorities!.tree));
+    expect(back.maxPriority).toBe(4);
+    expect(() => new ReplayBuffer(spec, 2, 4, 1).restore(rb.snapshot())).toThrow(/expected a head and 5 arrays \(uniform replay\)/);
+  });
+});
+
 async function baseline(id: string, agent: 'random' | 'honest') {
   const s = loadScenario(id);
   return (await evaluate(s, resolveEnvGuardrails(s), (env) => makeScriptedPolicy(agent, env, 1), { episodes: 500, seed: 2 })).summary;
@@ -143,7 +186,7 @@ describe('DQN learns', () => {
   }, 300_000);
 });
 
-describe('DQN runs', () => {
+describe.each([false, true])('DQN runs (prioritized replay: %s)', (prioritized) => {
   const config = (dir: string) => ({
     name: 'dqn-resume-test',
     scenario: (() => {
@@ -152,7 +195,7 @@ describe('DQN runs', () => {
     })(),
     guardrails: { env: resolveEnvGuardrails(loadScenario('tutorial')), training: { names: [] } },
     algo: 'dqn' as const,
-    args: resolveArgs('dqn', { envs: 4, numSteps: 16, hidden: 16, bufferSize: 400, learningStarts: 96, batchSize: 32, targetUpdatePeriod: 64 }),
+    args: resolveArgs('dqn', { envs: 4, numSteps: 16, hidden: 16, bufferSize: 400, learningStarts: 96, batchSize: 32, targetUpdatePeriod: 64, prioritized }),
     net: { kind: 'mlp' as const, hidden: 16 },
     totalSteps: 64 * 9,
     seed: 8,

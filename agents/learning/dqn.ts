@@ -2,7 +2,8 @@
 // Q-learning (van Hasselt et al. 2016: the online net picks the next action, the target net values it) and n-step
 // returns. Shape after CleanRL's dqn.py: ε-greedy acting on a linear schedule, uniform replay, a periodically
 // copied target network, learning after `learningStarts` steps, one gradient step per `trainFrequency` env steps;
-// Huber loss on the TD error (Mnih et al.'s error clipping, as stable-baselines3).
+// Huber loss on the TD error (Mnih et al.'s error clipping, as stable-baselines3). Optional (`--prioritized`, off by
+// default): proportional prioritized replay, Rainbow's third part (replay.ts), with importance-weighted losses.
 //
 // It plugs into the shared trainer (trainer.ts) as its rollout and its update: an iteration acts for
 // numSteps × envs steps with the ε-greedy policy into the same RolloutBuffer the policy-gradient learners fill (so
@@ -96,7 +97,8 @@ export class DqnLearner {
     this.target = makeActorCritic(net.spec, net.config, seed + 1);
     for (const v of this.target.variables) v.trainable = false;
     this.syncTarget();
-    this.replay = new ReplayBuffer(net.spec, args.envs, this.args.bufferSize, this.args.nStep);
+    const per = this.args.prioritized ? { alpha: this.args.priorityAlpha, eps: this.args.priorityEps } : undefined;
+    this.replay = new ReplayBuffer(net.spec, args.envs, this.args.bufferSize, this.args.nStep, per);
     const b = this.args.batchSize;
     this.xObs = new Float32Array(b * net.spec.flatSize);
     this.xObsT = new Float32Array(b * net.spec.flatSize);
@@ -211,7 +213,7 @@ export class DqnLearner {
     let ev = 0;
     for (let g = 0; g < owed; g++) {
       if (done + g === 0) this.syncTarget(); // the first step ever starts from the net as it is now (after any pretraining)
-      const r = await this.gradientStep(optimizer, rng);
+      const r = await this.gradientStep(optimizer, rng, this.beta(a.learningStarts + (done + g + 1) * a.trainFrequency));
       loss += r.loss;
       gradNorm += r.gradNorm;
       qMean += r.qMean;
@@ -226,11 +228,16 @@ export class DqnLearner {
     };
   }
 
-  private async gradientStep(optimizer: tf.Optimizer, rng: Rng): Promise<Record<string, number>> {
+  /** Prioritized replay's importance-weight exponent at env step `step`: priorityBeta rising linearly to 1 over the budget. */
+  beta(step: number): number {
+    return Math.min(1, this.args.priorityBeta + (step * (1 - this.args.priorityBeta)) / Math.max(1, this.totalSteps));
+  }
+
+  private async gradientStep(optimizer: tf.Optimizer, rng: Rng, beta: number): Promise<Record<string, number>> {
     const a = this.args;
     const B = a.batchSize;
     const spec = this.net.spec;
-    const s = this.replay.sample(B, a.gamma, rng);
+    const s = this.replay.sample(B, a.gamma, rng, beta);
     featurize(spec, this.replay.codes, this.replay.scalars, B, this.xObs, s.obs);
     featurizeTransposed(spec, this.replay.codes, this.replay.scalars, B, this.xObsT, s.obs); // the fast weight gradient (network.ts)
     featurize(spec, this.replay.codes, this.replay.scalars, B, this.xNext, s.next);
@@ -244,16 +251,24 @@ export class DqnLearner {
     onT?.dispose();
     tgT.dispose();
     const y = tdTargets(s.returns, s.discounts, qOn, qTg, a.doubleQ);
-    return clippedStep(optimizer, this.net.variables, a.maxGradNorm, () => {
+    let tdError: tf.Tensor1D | undefined;
+    const out = await clippedStep(optimizer, this.net.variables, a.maxGradNorm, () => {
       const q = this.net.apply(tf.tensor2d(this.xObs, [B, spec.flatSize]), tf.tensor2d(this.xObsT, [spec.flatSize, B])).logits;
       const qa = tf.sum(tf.mul(q, tf.oneHot(tf.tensor1d(s.actions, 'int32'), NUM_ACTIONS)), 1) as tf.Tensor1D;
       const target = tf.tensor1d(y);
-      const loss = tf.losses.huberLoss(target, qa) as tf.Scalar;
+      // prioritized: the importance weights scale each transition's loss; uniform: the plain mean
+      const loss = (a.prioritized ? tf.losses.huberLoss(target, qa, tf.tensor1d(s.weights)) : tf.losses.huberLoss(target, qa)) as tf.Scalar;
+      if (a.prioritized) tdError = tf.keep(tf.sub(target, qa) as tf.Tensor1D); // before this step's update, as the priorities want
       const { variance: vy } = tf.moments(target);
       const { variance: vr } = tf.moments(tf.sub(target, qa));
       const explainedVariance = tf.sub(1, tf.div(vr, tf.add(vy, 1e-8))) as tf.Scalar;
       return { loss, report: { qMean: tf.mean(qa) as tf.Scalar, explainedVariance } };
     });
+    if (tdError) {
+      this.replay.updatePriorities(s.obs, (await tdError.data()) as Float32Array);
+      tdError.dispose();
+    }
+    return out;
   }
 
   state(): DqnState {

@@ -62,6 +62,10 @@ export const DQN_ARGS = {
   batchSize: { type: 'number', default: 128, integer: true, min: 1, description: 'transitions per gradient step, sampled uniformly from the replay' },
   trainFrequency: { type: 'number', default: 4, integer: true, min: 1, description: 'env steps per gradient step (4, as in Mnih et al. 2015)' },
   doubleQ: { type: 'boolean', default: true, description: 'double Q-learning: the online net picks the next action, the target net values it (off: max of the target net)' },
+  prioritized: { type: 'boolean', default: false, description: 'prioritized replay (Schaul et al. 2016, proportional): sample transitions by TD error, correct with importance weights (off: uniform, as CleanRL\'s DQN)' },
+  priorityAlpha: { type: 'number', default: 0.5, min: 0, max: 1, description: 'prioritized replay: P(i) ∝ (|δ| + ε)^α (0.5, as Rainbow)' },
+  priorityBeta: { type: 'number', default: 0.4, min: 0, max: 1, description: 'prioritized replay: importance-weight exponent at the start, annealed linearly to 1 over --steps (0.4, as Rainbow)' },
+  priorityEps: { type: 'number', default: 1e-6, min: 0, description: 'prioritized replay: added to |δ| so no transition becomes unsampleable' },
 } satisfies Record<string, NumberFlag | BoolFlag>;
 
 export type ArgsOf<S extends Record<string, NumberFlag | BoolFlag>> = { [K in keyof S]: S[K] extends NumberFlag ? number : boolean };
