@@ -6,6 +6,7 @@ import { ALGOS, ARGS_OF_ALGO, type AlgoName, type TrainArgs } from '../agents/le
 import { BACKENDS, BackendError, type BackendRequest } from '../agents/learning/backend.ts';
 import { RunError, TrainingRun, type EvalRow } from '../agents/runs/run.ts';
 import { TrainingDivergedError, type MetricsRow } from '../agents/learning/trainer.ts';
+import { DqnError } from '../agents/learning/dqn.ts';
 import { CheckpointError } from '../agents/runs/checkpoint.ts';
 import { defineCommand, flagName, listFlag, parseCommand, UsageError, type Flags } from './args.ts';
 import { startRun, type RunOptions } from '../agents/runs/launch.ts';
@@ -73,7 +74,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     run.dispose();
     return 0;
   } catch (e) {
-    if (e instanceof RunError || e instanceof BackendError || e instanceof CheckpointError || e instanceof TrainingDivergedError || e instanceof TrainingGuardrailError) throw new UsageError(e.message);
+    if (e instanceof RunError || e instanceof BackendError || e instanceof CheckpointError || e instanceof TrainingDivergedError || e instanceof TrainingGuardrailError || e instanceof DqnError) throw new UsageError(e.message);
     throw e;
   }
 }

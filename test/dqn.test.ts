@@ -2,12 +2,13 @@
 // replay's sampling of them (episode ends and the ring's wrap-around), that a DQN run learns the tutorial task
 // against the random and honest scripts, and that a DQN run killed after a checkpoint resumes to the same
 // metrics and evaluations as an unbroken one, and evaluates through the policy loader exactly as at its checkpoint.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { deflateSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../agents/learning/backend.ts';
-import { epsilonAt, tdTargets } from '../agents/learning/dqn.ts';
+import { dqnArgs, epsilonAt, tdTargets } from '../agents/learning/dqn.ts';
 import { resolveArgs } from '../agents/learning/options.ts';
 import { nStepReturn, ReplayBuffer, SumTree } from '../agents/learning/replay.ts';
 import { RolloutBuffer } from '../agents/learning/rollout.ts';
@@ -63,6 +64,17 @@ describe('epsilon schedule (CleanRL linear_schedule)', () => {
     expect(epsilonAt(250, 1000, a)).toBeCloseTo(0.525, 12);
     expect(epsilonAt(500, 1000, a)).toBeCloseTo(0.05, 12);
     expect(epsilonAt(900, 1000, a)).toBe(0.05);
+  });
+});
+
+describe('DQN options from a run.json', () => {
+  it('are checked against their specs before anything is allocated', () => {
+    const ok = resolveArgs('dqn');
+    expect(dqnArgs(ok).bufferSize).toBe(20_000);
+    expect(() => dqnArgs({ ...ok, bufferSize: 1e12 })).toThrow('dqn: option bufferSize must be within [1, 2000000] (found 1000000000000)');
+    expect(() => dqnArgs({ ...ok, nStep: 2.5 })).toThrow('dqn: option nStep must be a finite integer');
+    expect(() => dqnArgs({ ...ok, doubleQ: 'yes' as unknown as boolean })).toThrow('dqn: option doubleQ is missing or not a boolean');
+    expect(() => dqnArgs(resolveArgs('ppo'))).toThrow(/dqn: option bufferSize is missing/);
   });
 });
 
@@ -240,5 +252,12 @@ describe.each([false, true])('DQN runs (prioritized replay: %s)', (prioritized) 
     const probs = loaded.lastProbs()!;
     for (let i = 0; i < 8; i++) expect(Array.from(probs.subarray(i * 6, i * 6 + 6)).sort()).toEqual([0, 0, 0, 0, 0, 1]);
     loaded.policy.net.dispose();
+
+    // a checkpoint whose replay was altered (the sha256 covers weights.bin only) is refused in one line, not half-loaded
+    const latest = join(broken, 'checkpoints', readFileSync(join(broken, 'checkpoints', 'LATEST'), 'utf8').trim(), 'checkpoint.json');
+    const m = JSON.parse(readFileSync(latest, 'utf8')) as { state: { trainer: { dqn: { replay: { data: string[] } } } } };
+    m.state.trainer.dqn.replay.data[0] = deflateSync(Buffer.alloc(10_000_000)).toString('base64'); // far more than the replay holds
+    writeFileSync(latest, JSON.stringify(m));
+    await expect(TrainingRun.resume(broken, undefined, () => {})).rejects.toThrow(/dqn: the checkpoint's replay cannot be restored/);
   }, 120_000);
 });

@@ -26,7 +26,7 @@ import type { UpdateStats } from './batch.ts';
 import { featurize, featurizeTransposed } from './features.ts';
 import { clippedStep } from './losses.ts';
 import { makeActorCritic, type ActorCritic } from './network.ts';
-import { DQN_ARGS, type DqnArgs, type TrainArgs } from './options.ts';
+import { DQN_ARGS, type BoolOption, type DqnArgs, type NumberOption, type TrainArgs } from './options.ts';
 import { ReplayBuffer, type ReplaySnapshot } from './replay.ts';
 import { policyStep, type RolloutBuffer, type RolloutResult, type TelemetryAlert } from './rollout.ts';
 
@@ -45,13 +45,22 @@ export interface DqnStats {
   replaySize: number;
 }
 
-/** The DQN fields of a run's args, checked (a run.json is read from disk). */
+/** A DQN option (from a run.json or a caller) out of its documented range, or checkpoint state that does not fit. */
+export class DqnError extends Error {}
+
+/** The DQN fields of a run's args, checked against their specs (a run.json is read from disk, and sizes allocate). */
 export function dqnArgs(args: TrainArgs): DqnArgs {
   const a = args as unknown as Record<string, unknown>;
   const out: Record<string, number | boolean> = {};
-  for (const [k, spec] of Object.entries(DQN_ARGS)) {
+  for (const [k, spec] of Object.entries(DQN_ARGS) as Array<[string, NumberOption | BoolOption]>) {
     const v = a[k];
-    if (typeof v !== spec.type) throw new Error(`dqn: option ${k} is missing or not a ${spec.type} (found ${JSON.stringify(v)})`);
+    const bad = (why: string) => new DqnError(`dqn: option ${k} ${why} (found ${JSON.stringify(v)?.slice(0, 40)})`);
+    if (typeof v !== spec.type) throw bad(`is missing or not a ${spec.type}`);
+    if (spec.type === 'number') {
+      const n = v as number;
+      if (!Number.isFinite(n) || (spec.integer && !Number.isInteger(n))) throw bad(`must be a finite ${spec.integer ? 'integer' : 'number'}`);
+      if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) throw bad(`must be within [${spec.min ?? '-∞'}, ${spec.max ?? '∞'}]`);
+    }
     out[k] = v as number | boolean;
   }
   return out as DqnArgs;
@@ -283,18 +292,22 @@ export class DqnLearner {
   }
 
   restore(s: DqnState): void {
-    if (typeof s?.target !== 'string' || typeof s.replay !== 'object' || s.replay === null) throw new Error('dqn: checkpoint state lacks the target network or the replay');
+    if (typeof s?.target !== 'string' || typeof s.replay !== 'object' || s.replay === null) throw new DqnError('dqn: checkpoint state lacks the target network or the replay');
     const raw = Buffer.from(s.target, 'base64');
     const expected = this.target.variables.reduce((n, v) => n + v.size, 0);
-    if (raw.length !== expected * 4) throw new Error(`dqn: checkpoint's target network has ${raw.length / 4} weights, this network ${expected}`);
+    if (raw.length !== expected * 4) throw new DqnError(`dqn: checkpoint's target network has ${raw.length / 4} weights, this network ${expected}`);
     const all = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
-    for (const w of all) if (!Number.isFinite(w)) throw new Error('dqn: checkpoint\'s target network has NaN or infinite weights');
+    for (const w of all) if (!Number.isFinite(w)) throw new DqnError('dqn: checkpoint\'s target network has NaN or infinite weights');
     let o = 0;
     for (const v of this.target.variables) {
       tf.tidy(() => v.assign(tf.tensor(all.subarray(o, o + v.size), v.shape)));
       o += v.size;
     }
-    this.replay.restore(s.replay);
+    try {
+      this.replay.restore(s.replay);
+    } catch (e) {
+      throw new DqnError(`dqn: the checkpoint's replay cannot be restored (${(e as Error).message})`);
+    }
   }
 
   dispose(): void {

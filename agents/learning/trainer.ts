@@ -14,7 +14,7 @@ import type { Scenario } from '../../sim/scenario.ts';
 import type { AlgoName, TrainArgs } from './options.ts';
 import { a2cUpdate } from './a2c.ts';
 import type { UpdateStats } from './batch.ts';
-import { DqnLearner, type DqnState, type DqnStats } from './dqn.ts';
+import { DqnError, DqnLearner, type DqnState, type DqnStats } from './dqn.ts';
 import { computeGae } from './gae.ts';
 import { makeActorCritic, type ActorCritic, type NetConfig } from './network.ts';
 import { ppoUpdate } from './ppo.ts';
@@ -250,7 +250,7 @@ export class Trainer {
     this.rewardNorm = structuredClone(s.rewardNorm);
     this.guardrail = { ...s.guardrail };
     if (this.dqn) {
-      if (!s.dqn) throw new Error('this checkpoint has no DQN state (target network, replay): it was not written by a DQN run');
+      if (!s.dqn) throw new DqnError('this checkpoint has no DQN state (target network, replay): it was not written by a DQN run');
       this.dqn.restore(s.dqn);
     }
     this.wallStart = performance.now();
