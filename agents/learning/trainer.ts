@@ -1,9 +1,9 @@
 // The training loop shared by every algorithm (PureJaxRL's makeTrain in spirit): rollout → advantages →
-// algorithm update → metrics row (DQN, being off-policy, brings its own rollout — ε-greedy — and its own update —
-// replay and TD targets — in place of the rollout, advantages and update: dqn.ts), with learning-rate annealing, a NaN/Inf guard, evaluation at checkpoints and
+// algorithm update → metrics row, with learning-rate annealing, a NaN/Inf guard, evaluation at checkpoints and
 // exact snapshots of everything that moves (weights, optimiser, env, random streams) so a killed run resumes
 // where its last checkpoint left off. The run folder (files) is agents/runs/run.ts's job; this module never touches
-// the file system.
+// the file system. DQN, being off-policy, brings its own rollout (ε-greedy) and its own update (replay, TD targets)
+// in place of collectRollout, the advantages and the update (dqn.ts); everything around them is shared.
 import * as tf from '@tensorflow/tfjs';
 import { BatchEnv, type EngineSnapshot } from '../../sim/engine.ts';
 import type { EnvGuardrailConfig } from '../../sim/guardrails.ts';
