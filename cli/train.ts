@@ -2,10 +2,11 @@
 // return, each side-strategy rate). `--resume DIR` continues a killed run from its last checkpoint. Algorithm
 // flags come from the documented args objects in agents/learning/options.ts.
 import { ENV_GUARDRAILS } from '../sim/vocab.ts';
-import { ALGOS, ARGS_OF_ALGO, type AlgoName, type PpoArgs } from '../agents/learning/options.ts';
+import { ALGOS, ARGS_OF_ALGO, type AlgoName, type TrainArgs } from '../agents/learning/options.ts';
 import { BACKENDS, BackendError, type BackendRequest } from '../agents/learning/backend.ts';
 import { RunError, TrainingRun, type EvalRow } from '../agents/runs/run.ts';
 import { TrainingDivergedError, type MetricsRow } from '../agents/learning/trainer.ts';
+import { DqnError } from '../agents/learning/dqn.ts';
 import { CheckpointError } from '../agents/runs/checkpoint.ts';
 import { defineCommand, flagName, listFlag, parseCommand, UsageError, type Flags } from './args.ts';
 import { startRun, type RunOptions } from '../agents/runs/launch.ts';
@@ -36,8 +37,8 @@ export function trainFlags(algo: AlgoName): Flags {
 
 /** `sidequest train`'s parsed flags as the typed options the learning code takes. */
 export function runOptionsFromFlags(scenario: string, algo: AlgoName, f: Record<string, string | number | boolean | undefined>): RunOptions {
-  const args: Partial<Record<keyof PpoArgs, number | boolean>> = {};
-  for (const k of Object.keys(ARGS_OF_ALGO[algo]) as (keyof PpoArgs)[]) {
+  const args: Partial<Record<keyof TrainArgs, number | boolean>> = {};
+  for (const k of Object.keys(ARGS_OF_ALGO[algo]) as (keyof TrainArgs)[]) {
     const v = f[flagName(k)];
     if (typeof v === 'number' || typeof v === 'boolean') args[k] = v;
   }
@@ -46,7 +47,7 @@ export function runOptionsFromFlags(scenario: string, algo: AlgoName, f: Record<
     guardrails: listFlag(f.guardrail as string | undefined), costWeight: Number(f['cost-weight']),
     backend: String(f.backend) as BackendRequest, net: String(f.net) as RunOptions['net'],
     checkpointEvery: Number(f['checkpoint-every']), evalEpisodes: Number(f['eval-episodes']), recordEpisodes: Number(f['record-episodes']),
-    args: args as Partial<PpoArgs>,
+    args: args as Partial<TrainArgs>,
   };
 }
 
@@ -73,7 +74,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     run.dispose();
     return 0;
   } catch (e) {
-    if (e instanceof RunError || e instanceof BackendError || e instanceof CheckpointError || e instanceof TrainingDivergedError || e instanceof TrainingGuardrailError) throw new UsageError(e.message);
+    if (e instanceof RunError || e instanceof BackendError || e instanceof CheckpointError || e instanceof TrainingDivergedError || e instanceof TrainingGuardrailError || e instanceof DqnError) throw new UsageError(e.message);
     throw e;
   }
 }

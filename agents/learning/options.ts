@@ -38,21 +38,57 @@ export const REINFORCE_ARGS = {
   gaeLambda: { ...COMMON_ARGS.gaeLambda, default: 1, description: 'kept at 1: REINFORCE uses Monte-Carlo returns; the value net is only a baseline' },
 } satisfies Record<string, NumberFlag | BoolFlag>;
 
+/**
+ * DQN (agents/learning/dqn.ts): the options it reads. Defaults follow CleanRL's dqn.py where it has one (ε from 1
+ * to 0.05 over half the budget, batch 128, Adam without annealing), Rainbow (Hessel et al. 2018) for n = 3, and
+ * are scaled to these worlds' 32–48-step episodes (a 20k replay holds ~500 episodes and stays small in a
+ * checkpoint). One iteration acts for numSteps × envs transitions with the ε-greedy policy, then trains.
+ */
+export const DQN_ARGS = {
+  envs: { ...COMMON_ARGS.envs, default: 16, description: 'environments stepped together while acting' },
+  numSteps: { ...COMMON_ARGS.numSteps, description: 'steps per env per iteration (acting with the ε-greedy policy; the gradient steps follow)' },
+  lr: { ...COMMON_ARGS.lr, default: 5e-4, description: 'Adam learning rate' },
+  annealLr: { ...COMMON_ARGS.annealLr, default: false, description: 'anneal the learning rate linearly to 0 over --steps (off, as in CleanRL\'s DQN)' },
+  gamma: COMMON_ARGS.gamma,
+  maxGradNorm: { ...COMMON_ARGS.maxGradNorm, default: 10, description: 'global gradient-norm clip (10, as stable-baselines3\'s DQN)' },
+  hidden: COMMON_ARGS.hidden,
+  bufferSize: { type: 'number', default: 20_000, integer: true, min: 1, max: 2_000_000, description: 'replay capacity in transitions (saved, compressed, in every checkpoint so a resume is exact)' },
+  learningStarts: { type: 'number', default: 2_000, integer: true, min: 0, description: 'env steps of experience collected before the first gradient step' },
+  targetUpdatePeriod: { type: 'number', default: 1_000, integer: true, min: 1, description: 'env steps between copies of the online network into the target network' },
+  startE: { type: 'number', default: 1, min: 0, max: 1, description: 'ε (probability of a uniformly random action) at the start' },
+  endE: { type: 'number', default: 0.05, min: 0, max: 1, description: 'ε at the end of the schedule' },
+  explorationFraction: { type: 'number', default: 0.5, min: 0, max: 1, description: 'fraction of --steps over which ε falls linearly from start-e to end-e' },
+  nStep: { type: 'number', default: 3, integer: true, min: 1, max: 32, description: 'n of the n-step return (Rainbow\'s 3; 1 is one-step Q-learning)' },
+  batchSize: { type: 'number', default: 128, integer: true, min: 1, max: 65_536, description: 'transitions per gradient step, sampled uniformly from the replay' },
+  trainFrequency: { type: 'number', default: 4, integer: true, min: 1, description: 'env steps per gradient step (4, as in Mnih et al. 2015)' },
+  doubleQ: { type: 'boolean', default: true, description: 'double Q-learning: the online net picks the next action, the target net values it (off: max of the target net)' },
+  prioritized: { type: 'boolean', default: false, description: 'prioritized replay (Schaul et al. 2016, proportional): sample transitions by TD error, correct with importance weights (off: uniform, as CleanRL\'s DQN)' },
+  priorityAlpha: { type: 'number', default: 0.5, min: 0, max: 1, description: 'prioritized replay: P(i) ∝ (|δ| + ε)^α (0.5, as Rainbow)' },
+  priorityBeta: { type: 'number', default: 0.4, min: 0, max: 1, description: 'prioritized replay: importance-weight exponent at the start, annealed linearly to 1 over --steps (0.4, as Rainbow)' },
+  priorityEps: { type: 'number', default: 1e-6, min: 0, description: 'prioritized replay: added to |δ| so no transition becomes unsampleable' },
+} satisfies Record<string, NumberFlag | BoolFlag>;
+
 export type ArgsOf<S extends Record<string, NumberFlag | BoolFlag>> = { [K in keyof S]: S[K] extends NumberFlag ? number : boolean };
 export type CommonArgs = ArgsOf<typeof COMMON_ARGS>;
 export type PpoArgs = ArgsOf<typeof PPO_ARGS>;
+export type DqnArgs = ArgsOf<typeof DQN_ARGS>;
+/** The options of a run (run.json's `args`): the policy-gradient fields always, DQN's own fields for a DQN run. */
+export type TrainArgs = PpoArgs & Partial<DqnArgs>;
 
-export const ALGOS = ['ppo', 'a2c', 'reinforce'] as const;
+export const ALGOS = ['ppo', 'a2c', 'reinforce', 'dqn'] as const;
 export type AlgoName = (typeof ALGOS)[number];
-export const ARGS_OF_ALGO = { ppo: PPO_ARGS, a2c: A2C_ARGS, reinforce: REINFORCE_ARGS } as const;
+export const ARGS_OF_ALGO = { ppo: PPO_ARGS, a2c: A2C_ARGS, reinforce: REINFORCE_ARGS, dqn: DQN_ARGS } as const;
 
 /** Defaults of an algorithm's args, overridden by `given`. */
-export function resolveArgs(algo: AlgoName, given: Record<string, unknown> = {}): PpoArgs {
+export function resolveArgs(algo: AlgoName, given: Record<string, unknown> = {}): TrainArgs {
   const spec = ARGS_OF_ALGO[algo] as Record<string, NumberFlag | BoolFlag>;
   const out: Record<string, number | boolean> = {};
   for (const [k, f] of Object.entries(spec)) out[k] = (given[k] as number | boolean | undefined) ?? f.default;
   // PPO-only knobs take fixed values for the other algorithms (one pass, one batch, no clipping)
   if (algo !== 'ppo') Object.assign(out, { updateEpochs: 1, numMinibatches: 1, clipCoef: 0, clipVloss: false });
   if (algo === 'reinforce') out.gaeLambda = 1; // Monte-Carlo returns: what makes it REINFORCE
-  return out as PpoArgs;
+  // DQN reads none of the policy-gradient knobs: they take inert values so the shared code paths see a full object
+  // (no reward normalisation: replayed rewards must keep the scale they were stored with)
+  if (algo === 'dqn') Object.assign(out, { gaeLambda: 1, entCoef: 0, vfCoef: 0, normAdv: false, normReward: false });
+  return out as TrainArgs;
 }

@@ -2,7 +2,8 @@
 // algorithm update → metrics row, with learning-rate annealing, a NaN/Inf guard, evaluation at checkpoints and
 // exact snapshots of everything that moves (weights, optimiser, env, random streams) so a killed run resumes
 // where its last checkpoint left off. The run folder (files) is agents/runs/run.ts's job; this module never touches
-// the file system.
+// the file system. DQN, being off-policy, brings its own rollout (ε-greedy) and its own update (replay, TD targets)
+// in place of collectRollout, the advantages and the update (dqn.ts); everything around them is shared.
 import * as tf from '@tensorflow/tfjs';
 import { BatchEnv, type EngineSnapshot } from '../../sim/engine.ts';
 import type { EnvGuardrailConfig } from '../../sim/guardrails.ts';
@@ -10,9 +11,10 @@ import type { EpisodeSummary } from '../../sim/metrics.ts';
 import { observationSpec } from '../../sim/observation.ts';
 import { makeRng, restoreRng, type Rng, type RngState } from '../../sim/rng.ts';
 import type { Scenario } from '../../sim/scenario.ts';
-import type { AlgoName, PpoArgs } from './options.ts';
+import type { AlgoName, TrainArgs } from './options.ts';
 import { a2cUpdate } from './a2c.ts';
 import type { UpdateStats } from './batch.ts';
+import { DqnError, DqnLearner, type DqnState, type DqnStats } from './dqn.ts';
 import { computeGae } from './gae.ts';
 import { makeActorCritic, type ActorCritic, type NetConfig } from './network.ts';
 import { ppoUpdate } from './ppo.ts';
@@ -25,7 +27,7 @@ export interface TrainConfig {
   scenario: Scenario;
   guardrails: EnvGuardrailConfig;
   algo: AlgoName;
-  args: PpoArgs;
+  args: TrainArgs;
   net: NetConfig;
   totalSteps: number;
   seed: number;
@@ -51,6 +53,8 @@ export interface MetricsRow extends UpdateStats {
   lambda: number;
   wallSeconds: number;
   stepsPerSecond: number;
+  /** DQN only: ε at the end of the iteration, mean Q(s, a) on its batches, gradient steps taken, replay size. */
+  dqn?: DqnStats;
 }
 
 /** Everything that changes during training, as plain data plus the tensors to save. */
@@ -64,6 +68,8 @@ export interface TrainerState {
   wallSeconds: number;
   rewardNorm: RewardNormState;
   guardrail: GuardrailState;
+  /** DQN only: the target network and the replay. */
+  dqn?: DqnState;
 }
 
 /** Running statistics of the discounted return, per env accumulator plus Welford moments. */
@@ -91,6 +97,8 @@ export class Trainer {
   private rewardNorm: RewardNormState;
   private guardrail: GuardrailState;
   private wallStart = performance.now();
+  /** The off-policy learner's own state (target net, replay) when algo is dqn. */
+  readonly dqn?: DqnLearner;
 
   constructor(readonly config: TrainConfig) {
     const { scenario, args } = config;
@@ -106,6 +114,7 @@ export class Trainer {
     this.shuffleRng = makeRng(`shuffle:${config.seed}`);
     this.rewardNorm = { returns: new Array<number>(args.envs).fill(0), count: 0, mean: 0, m2: 0 };
     this.guardrail = initialGuardrailState(config.training ?? { names: [] });
+    if (config.algo === 'dqn') this.dqn = new DqnLearner(this.net, args, this.numIterations * this.stepsPerIteration, config.seed);
   }
 
   /** The Lagrange multiplier of the lagrangian guardrail (0 otherwise). */
@@ -155,19 +164,30 @@ export class Trainer {
     const frac = 1 - this.iteration / this.numIterations;
     (this.optimizer as unknown as { learningRate: number }).learningRate = args.annealLr ? frac * args.lr : args.lr;
     // ---- rollout
-    const { episodes, alerts } = await collectRollout(this.env, this.net, this.buf, this.actionRng, this.step);
+    const stepBefore = this.step;
+    const { episodes, alerts } = this.dqn
+      ? await this.dqn.collect(this.env, this.buf, this.actionRng, this.step)
+      : await collectRollout(this.env, this.net, this.buf, this.actionRng, this.step);
     this.step += this.stepsPerIteration;
     // ---- training-side guardrails shape what the learner sees (the metrics keep the env's reward)
     this.guardrail = shapeRewards(this.buf, this.config.training ?? { names: [] }, this.guardrail, episodes.count > 0 ? episodes.summary().costTotal : null);
-    // ---- advantages and returns (on normalised rewards)
     const b = this.buf;
-    if (args.normReward) this.normaliseRewards();
-    computeGae(b.rewards, b.values, b.dones, b.lastValues, args.numSteps, args.envs, args.gamma, args.gaeLambda, b.advantages, b.returns);
-    // ---- update
     let stats: UpdateStats;
-    if (this.config.algo === 'ppo') stats = await ppoUpdate(this.net, this.optimizer, b, args, this.shuffleRng);
-    else if (this.config.algo === 'a2c') stats = await a2cUpdate(this.net, this.optimizer, b, args);
-    else stats = await reinforceUpdate(this.net, this.optimizer, b, args);
+    let ev: number;
+    let dqn: DqnStats | undefined;
+    if (this.dqn) {
+      // ---- off-policy: the rows go to the replay, the update samples from it
+      ({ stats, explainedVariance: ev, dqn } = await this.dqn.update(this.optimizer, b, this.shuffleRng, stepBefore, this.step));
+    } else {
+      // ---- advantages and returns (on normalised rewards)
+      if (args.normReward) this.normaliseRewards();
+      computeGae(b.rewards, b.values, b.dones, b.lastValues, args.numSteps, args.envs, args.gamma, args.gaeLambda, b.advantages, b.returns);
+      // ---- update
+      if (this.config.algo === 'ppo') stats = await ppoUpdate(this.net, this.optimizer, b, args, this.shuffleRng);
+      else if (this.config.algo === 'a2c') stats = await a2cUpdate(this.net, this.optimizer, b, args);
+      else stats = await reinforceUpdate(this.net, this.optimizer, b, args);
+      ev = explainedVariance(b.values, b.returns);
+    }
     this.iteration++;
     if (![stats.policyLoss, stats.valueLoss, stats.entropy, stats.gradNorm].every(Number.isFinite)) {
       throw new TrainingDivergedError(
@@ -188,11 +208,12 @@ export class Trainer {
       blockedPerEpisode: summary.blockedPerEpisode,
       alertsPerEpisode: summary.alertsPerEpisode,
       learningRate: (this.optimizer as unknown as { learningRate: number }).learningRate,
-      explainedVariance: explainedVariance(b.values, b.returns),
+      explainedVariance: ev,
       lambda: this.guardrail.lambda,
       ...stats,
       wallSeconds: this.wallBefore + (now - this.wallStart) / 1000,
       stepsPerSecond: this.stepsPerIteration / ((now - t0) / 1000),
+      ...(dqn ? { dqn } : {}),
     };
     return { row, alerts };
   }
@@ -215,6 +236,7 @@ export class Trainer {
       wallSeconds: this.wallBefore + (performance.now() - this.wallStart) / 1000,
       rewardNorm: structuredClone(this.rewardNorm),
       guardrail: { ...this.guardrail },
+      ...(this.dqn ? { dqn: this.dqn.state() } : {}),
     };
   }
 
@@ -227,12 +249,17 @@ export class Trainer {
     this.wallBefore = s.wallSeconds;
     this.rewardNorm = structuredClone(s.rewardNorm);
     this.guardrail = { ...s.guardrail };
+    if (this.dqn) {
+      if (!s.dqn) throw new DqnError('this checkpoint has no DQN state (target network, replay): it was not written by a DQN run');
+      this.dqn.restore(s.dqn);
+    }
     this.wallStart = performance.now();
   }
 
   dispose(): void {
     this.net.dispose();
     this.optimizer.dispose();
+    this.dqn?.dispose();
   }
 }
 

@@ -1,5 +1,6 @@
 // Opens a trained agent for evaluation: a run folder (its latest checkpoint) or a checkpoint folder inside one.
-// Rebuilds the network from the run's recorded config, so the checkpoint needs no other description.
+// Rebuilds the network from the run's recorded config, so the checkpoint needs no other description; the run's
+// algorithm decides how the network acts (a DQN run's Q head greedily, a policy-gradient run's head by sampling).
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { BatchEnv } from '../../sim/engine.ts';
@@ -8,7 +9,7 @@ import { compileScenario, type Scenario } from '../../sim/scenario.ts';
 import { selectBackend, type BackendRequest } from '../learning/backend.ts';
 import { latestCheckpoint, loadCheckpoint, CheckpointError } from '../runs/checkpoint.ts';
 import { makeActorCritic } from '../learning/network.ts';
-import { LearnedPolicy } from './policy.ts';
+import { LearnedPolicy, policyModeOf } from './policy.ts';
 import { readRunConfig, RunError, type RunConfig } from '../runs/run.ts';
 
 export interface LoadedAgent {
@@ -55,6 +56,6 @@ export async function loadLearnedPolicy(path: string, scenario: Scenario, backen
   }
   const net = makeActorCritic(spec, config.net, config.seed);
   const m = await loadCheckpoint(ckpt, net);
-  const policy = new LearnedPolicy(net, `${config.name}@${m.step}`, seed);
+  const policy = new LearnedPolicy(net, `${config.name}@${m.step}`, seed, policyModeOf(config.algo));
   return { config, checkpoint: ckpt, step: m.step, policy, makePolicy: () => policy, lastProbs: () => policy.lastProbs };
 }

@@ -5,7 +5,7 @@
 import { basename, join } from 'node:path';
 import { loadScenario } from '../../sim/load.ts';
 import { resolveEnvGuardrails } from '../../sim/guardrails.ts';
-import { resolveArgs, type AlgoName, type PpoArgs } from '../learning/options.ts';
+import { resolveArgs, type AlgoName, type TrainArgs } from '../learning/options.ts';
 import { BACKENDS, type BackendRequest } from '../learning/backend.ts';
 import { isTrainingGuardrail, resolveTrainingGuardrails, TRAINING_GUARDRAILS } from '../learning/guardrails.ts';
 import { ENV_GUARDRAILS } from '../../sim/vocab.ts';
@@ -33,7 +33,7 @@ export interface RunOptions {
   /** Of those, how many are recorded for the viewer (default 8). */
   recordEpisodes?: number;
   /** Algorithm options overriding the algorithm's defaults (agents/learning/options.ts). */
-  args?: Partial<PpoArgs>;
+  args?: Partial<TrainArgs>;
 }
 
 export const RUN_DEFAULTS = { algo: 'ppo', costWeight: 1, backend: 'auto', net: 'mlp', checkpointEvery: 10, evalEpisodes: 32, recordEpisodes: 8 } as const;

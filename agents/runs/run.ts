@@ -15,13 +15,13 @@ import type { EnvGuardrailConfig } from '../../sim/guardrails.ts';
 import type { EpisodeSummary } from '../../sim/metrics.ts';
 import { compileScenario, type Scenario } from '../../sim/scenario.ts';
 import type { ScenarioFile } from '../../sim/schema.ts';
-import type { AlgoName, PpoArgs } from '../learning/options.ts';
+import type { AlgoName, TrainArgs } from '../learning/options.ts';
 import { selectBackend, type BackendInfo, type BackendRequest } from '../learning/backend.ts';
 import { chooseCheckpoint, latestCheckpoint, loadCheckpoint, readManifest, saveCheckpoint, writeFileAtomic } from './checkpoint.ts';
 import { evaluate } from '../policies/evaluate.ts';
 import type { NetConfig } from '../learning/network.ts';
 import type { TrainingGuardrails } from '../learning/guardrails.ts';
-import { LearnedPolicy } from '../policies/policy.ts';
+import { LearnedPolicy, policyModeOf } from '../policies/policy.ts';
 import { Trainer, TrainingDivergedError, type MetricsRow, type TrainerState } from '../learning/trainer.ts';
 
 export const RUN_FORMAT = 'sidequest-run/1';
@@ -34,7 +34,7 @@ export interface RunConfig {
   scenario: { id: string; hash: string; file: ScenarioFile };
   guardrails: { env: EnvGuardrailConfig; training: TrainingGuardrails };
   algo: AlgoName;
-  args: PpoArgs;
+  args: TrainArgs;
   net: NetConfig;
   totalSteps: number;
   seed: number;
@@ -336,7 +336,7 @@ export class TrainingRun {
     const episodesDir = join(this.dir, 'episodes', name);
     rmSync(episodesDir, { recursive: true, force: true });
     mkdirSync(episodesDir, { recursive: true });
-    const policy = new LearnedPolicy(this.trainer.net, `${c.algo}@${this.trainer.step}`, c.seed + 7919);
+    const policy = new LearnedPolicy(this.trainer.net, `${c.algo}@${this.trainer.step}`, c.seed + 7919, policyModeOf(c.algo));
     let recorded = 0;
     const { summary } = await evaluate(this.scenario, c.guardrails.env, () => policy, {
       episodes: c.evalEpisodes,
