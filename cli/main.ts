@@ -22,6 +22,7 @@ const COMMANDS: Record<string, CommandEntry> = {
   train: { summary: 'train an agent into a run folder: sidequest train rome', run: async (a) => (await import('./train.ts')).runTrain(a) },
   demo: { summary: 'the teaching demo: train PPO on rome, then say what emerged', run: async (a) => (await import('./demo.ts')).runDemo(a) },
   ab: { summary: 'guardrail A/B: sidequest ab rome --arms none,allowlist,penalty --seeds 5', run: async (a) => (await import('./ab.ts')).runAb(a) },
+  emergence: { summary: 'when each side strategy emerges: sidequest emergence rome-campus --seeds 3 --out DIR', run: async (a) => (await import('./emergence.ts')).runEmergence(a) },
   view: { summary: 'open the viewer on run folders: sidequest view runs/demo', run: async (a) => (await import('./view.ts')).runView(a) },
   schema: { summary: 'write the scenario JSON Schema: sidequest schema --out FILE', run: async (a) => (await import('./schema.ts')).runSchema(a) },
   scenarios: { summary: 'list the shipped scenarios', run: async (a) => (await import('./schema.ts')).runList(a) },
