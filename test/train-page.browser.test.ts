@@ -3,8 +3,8 @@
 // agent's (measured by the page on the same guardrails); the wasm run's first iterations must equal, number for
 // number, the same setup trained in Node with agents/learning/trainer.ts on wasm (the page runs the same code);
 // webgl's first iteration must agree with wasm's to float rounding. Pause holds the run, resume continues it,
-// stop ends it, the board plays the current policy, and no page error happens. A screenshot of the train mode is
-// saved in test-results/ (the README's picture, docs/train-page.png, is copied from it).
+// stop ends it, the board plays the current policy, and no page error happens. A screenshot of the train mode on
+// tutorial is saved in test-results/train-page.png (docs/train-page.png is a longer rome run, taken the same way).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { existsSync, mkdirSync } from 'node:fs';
