@@ -14,10 +14,16 @@
 //                             product) against the feature-major product training uses, measured alternately
 //   emergence.medianSeconds   wall seconds of the demo's training until the evaluated claimGpu rate first
 //                             reaches 0.8, median over 5 seeds (with each seed's figure and tunnel timing)
+//   browser.wasm, .webgl      PPO in the viewer's train page (viewer/train.html, a Web Worker) in headless
+//                             Chromium (Debian's /usr/bin/chromium; skipped with the reason when absent), rome with
+//                             the demo's settings for a few iterations: the page's own steps/s after its first
+//                             iteration. WebGL here is SwiftShader (a CPU emulation), so that figure is a floor.
+//                             browser.emergence (full runs only): wall seconds in the page, default backend, until
+//                             the claimGpu rate of the training episodes first reaches 0.8 (the demo's 1M budget)
 // Each training measurement runs in its own process (a process holds one tfjs backend), one after another, so
 // they do not compete for the two cores.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -262,6 +268,68 @@ async function measureEmergence(seed: number): Promise<EmergenceMeasure> {
   return out;
 }
 
+interface BrowserMeasure {
+  backend?: string;
+  stepsPerSecond?: number;
+  iterations?: number;
+  error?: string;
+}
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+
+/** Trains in the viewer's train page on each backend (and, if asked, until emergence) and reads the page's figures. */
+async function benchBrowser(opts: { iterations: Record<string, number>; emergence: boolean }): Promise<Record<string, unknown>> {
+  if (!existsSync(CHROMIUM)) return { unavailable: `no Chromium at ${CHROMIUM} (apt-get install -y chromium)` };
+  const { chromium } = await import('playwright-core');
+  const { buildViewer, startViewServer } = await import('../cli/view.ts');
+  await buildViewer();
+  const server = await startViewServer([], { port: 0, host: '127.0.0.1' });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+  const out: Record<string, unknown> = {};
+  const status = (page: import('playwright-core').Page) =>
+    page.evaluate(() => ({ ...document.getElementById('train-status')!.dataset }) as Record<string, string>);
+  try {
+    for (const [backend, iterations] of Object.entries(opts.iterations)) {
+      const page = await browser.newPage();
+      try {
+        await page.goto(`${server.url}train.html?scenario=rome&backend=${backend}&steps=${iterations * 2048}&seed=1`);
+        await page.click('#train-start');
+        await page.waitForFunction(() => ['done', 'error'].includes(document.getElementById('train-status')!.dataset.state ?? ''), null, { timeout: 600_000 });
+        const d = await status(page);
+        const m: BrowserMeasure = d.state === 'done' ? { backend: d.backend, stepsPerSecond: Math.round(Number(d.stepsPerSecond)), iterations } : { error: d.error ?? 'failed' };
+        out[backend] = m;
+        console.error(`browser ${backend}: ${m.stepsPerSecond ? `${m.stepsPerSecond.toLocaleString('en')} env steps/s in the page (${iterations} iterations of rome)` : `unavailable (${m.error})`}`);
+      } finally {
+        await page.close();
+      }
+    }
+    if (opts.emergence) {
+      const page = await browser.newPage();
+      try {
+        await page.goto(`${server.url}train.html?scenario=rome&backend=auto&steps=1000000&seed=1`);
+        await page.click('#train-start');
+        const handle = await page.waitForFunction(() => {
+          const rows = (globalThis as unknown as { sidequestTrain: { rows: () => Array<{ step: number; wallSeconds: number; sideStrategyRates: Record<string, number> }> } }).sidequestTrain.rows();
+          const hit = rows.find((r) => r.sideStrategyRates.claimGpu >= 0.8);
+          const state = document.getElementById('train-status')!.dataset.state;
+          return hit ? { step: hit.step, seconds: hit.wallSeconds } : state === 'done' || state === 'error' ? { step: null, seconds: null } : false;
+        }, null, { timeout: 600_000, polling: 1000 });
+        const hit = (await handle.jsonValue()) as { step: number | null; seconds: number | null };
+        const d = await status(page);
+        out.emergence = { backend: d.backend, claimGpuSeconds: hit.seconds, claimGpuStep: hit.step, what: 'training-episode claimGpu rate ≥ 0.8 (rome, seed 1)' };
+        console.error(`browser emergence (${d.backend}): claimGpu ≥ 0.8 in training episodes at ${hit.seconds?.toFixed(1) ?? 'never'} s`);
+      } finally {
+        await page.close();
+      }
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  return out;
+}
+
 function child<T>(args: string[]): T {
   const r = spawnSync('node', [BIN, 'bench', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const last = r.stdout.trim().split('\n').pop() ?? '';
@@ -283,10 +351,10 @@ export async function runBench(argv: string[]): Promise<number> {
   const parsed = parseCommand(
     {
       name: 'bench',
-      synopsis: '[--quick] [--only sim,train,profile,emergence]',
+      synopsis: '[--quick] [--only sim,train,profile,emergence,browser]',
       flags: {
         quick: { type: 'boolean', description: 'shorter measurements, no emergence (for smoke tests)' },
-        only: { type: 'string', description: 'comma-separated sections to run: sim, train, profile, emergence' },
+        only: { type: 'string', description: 'comma-separated sections to run: sim, train, profile, emergence, browser (the viewer\'s train page in headless Chromium)' },
         'child-train': { type: 'string', description: '(internal) measure training on this backend' },
         'child-emergence': { type: 'number', integer: true, description: '(internal) measure emergence for this seed' },
         'child-profile': { type: 'boolean', description: '(internal) profile one PPO iteration' },
@@ -309,7 +377,7 @@ export async function runBench(argv: string[]): Promise<number> {
     console.log(JSON.stringify(await measureEmergence(f['child-emergence'])));
     return 0;
   }
-  const only = new Set((f.only ?? (f.quick ? 'sim,train' : 'sim,train,profile,emergence')).split(','));
+  const only = new Set((f.only ?? (f.quick ? 'sim,train' : 'sim,train,profile,emergence,browser')).split(','));
   const result: Record<string, unknown> = {};
   if (only.has('sim')) {
     const seconds = f.quick ? 0.5 : 3;
@@ -360,6 +428,10 @@ export async function runBench(argv: string[]): Promise<number> {
       tunnelMedianSeconds: median(runs.filter((r) => r.openTunnelSeconds !== null).map((r) => r.openTunnelSeconds!)),
       runs,
     };
+  }
+  if (only.has('browser')) {
+    // a few iterations each: webgl through SwiftShader is slow, and its first iteration compiles the shaders
+    result.browser = await benchBrowser({ iterations: f.quick ? { wasm: 4, webgl: 3 } : { wasm: 12, webgl: 5 }, emergence: !f.quick });
   }
   console.log(JSON.stringify(result));
   return 0;

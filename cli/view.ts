@@ -252,10 +252,11 @@ export function describeFolder(dir: string, id: number): RunEntry {
 /**
  * The page's policy: scripts and styles only from this server (the Vite build has no inline script), no plugins,
  * frames or form posts; style attributes stay allowed because the legend and bars are sized with them, and they
- * cannot run script. Pixi needs no eval (viewer/src/main.ts loads its unsafe-eval-free path).
+ * cannot run script. Pixi needs no eval (viewer/src/main.ts loads its unsafe-eval-free path). 'wasm-unsafe-eval'
+ * lets the train page's worker compile tfjs's WebAssembly backend; it allows no JavaScript eval.
  */
 export const VIEWER_CSP = [
-  "default-src 'none'", "script-src 'self'", "style-src-elem 'self'", "style-src-attr 'unsafe-inline'",
+  "default-src 'none'", "script-src 'self' 'wasm-unsafe-eval'", "style-src-elem 'self'", "style-src-attr 'unsafe-inline'",
   "img-src 'self' data: blob:", "connect-src 'self'", "worker-src 'self' blob:", "font-src 'self'",
   "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
 ].join('; ');

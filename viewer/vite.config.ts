@@ -1,7 +1,12 @@
 // Vite build of the viewer: a static site (relative base, so it works from any folder or static host) that
-// `sidequest view` serves next to the run folders' API, or that opens episode files on its own.
+// `sidequest view` serves next to the run folders' API, or that opens episode files on its own. One page per job:
+// the replay viewer (index.html), the world editor (editor.html) and train-in-the-page (train.html, whose Web
+// Worker is bundled as an ES module so it can load tfjs's wasm backend as a separate chunk; the .wasm binaries are
+// emitted as assets).
 import { defineConfig } from 'vite';
 import { fileURLToPath } from 'node:url';
+
+const page = (name: string) => fileURLToPath(new URL(name, import.meta.url));
 
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
@@ -10,8 +15,12 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
     chunkSizeWarningLimit: 2000,
-    // one page per job: the replay viewer, and the world editor
-    rollupOptions: { input: { main: fileURLToPath(new URL('index.html', import.meta.url)), editor: fileURLToPath(new URL('editor.html', import.meta.url)) } },
+    rolldownOptions: {
+      input: { main: page('index.html'), editor: page('editor.html'), train: page('train.html') },
+      // its warning that plugins took most of a build is noise on a busy 2-core machine (seen in `sidequest view`)
+      checks: { bundlerTimings: false },
+    },
   },
+  worker: { format: 'es' },
   logLevel: 'warn',
 });

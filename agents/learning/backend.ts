@@ -2,6 +2,8 @@
 // then cpu. The two tfjs-node packages are optional: their install downloads libtensorflow, so they are never
 // in `npm ci`; they are loaded with a dynamic import and, when absent, `auto` moves on silently while an
 // explicit request fails with a message that says how to install them.
+// In the browser (the viewer's train mode, in a Web Worker) `selectBrowserBackend` tries webgl, then wasm, then
+// cpu; the page hands it the served addresses of the wasm binaries, since a bundler renames them.
 import * as tf from '@tensorflow/tfjs';
 
 export const BACKENDS = ['auto', 'gpu', 'node', 'wasm', 'cpu'] as const;
@@ -89,4 +91,61 @@ export async function selectBackend(requested: BackendRequest = 'auto'): Promise
 
 export function activeBackend(): BackendInfo | undefined {
   return active;
+}
+
+// ---- the browser -----------------------------------------------------------------------------------------
+
+export const BROWSER_BACKENDS = ['auto', 'webgl', 'wasm', 'cpu'] as const;
+export type BrowserBackendRequest = (typeof BROWSER_BACKENDS)[number];
+
+export interface BrowserBackendInfo {
+  requested: BrowserBackendRequest;
+  name: Exclude<BrowserBackendRequest, 'auto'>;
+  tfBackend: string;
+  skipped: string[];
+}
+
+/** Served addresses of tfjs-backend-wasm's binaries, keyed by file name (tfjs's setWasmPaths file map). */
+export type WasmPaths = Record<string, string>;
+
+let browserActive: BrowserBackendInfo | undefined;
+
+/**
+ * Selects a backend once per worker (a worker holds one; to switch, the page starts a new worker). `auto` tries
+ * the order given (the page puts the faster one first; see docs/viewer.md for the figures), then cpu.
+ */
+export async function selectBrowserBackend(
+  requested: BrowserBackendRequest,
+  opts: { wasmPaths: WasmPaths; autoOrder?: ReadonlyArray<'webgl' | 'wasm'> },
+): Promise<BrowserBackendInfo> {
+  if (!BROWSER_BACKENDS.includes(requested)) throw new BackendError(`unknown backend "${String(requested)}": expected one of ${BROWSER_BACKENDS.join(', ')}`);
+  if (browserActive) {
+    if (requested !== 'auto' && requested !== browserActive.name) throw new BackendError(`backend already set to ${browserActive.name} in this worker`);
+    return browserActive;
+  }
+  const skipped: string[] = [];
+  const order: Array<Exclude<BrowserBackendRequest, 'auto'>> = requested === 'auto' ? [...(opts.autoOrder ?? ['wasm', 'webgl']), 'cpu'] : [requested];
+  for (const name of order) {
+    let why: string | null;
+    try {
+      if (name === 'wasm') {
+        const wasm = await import('@tensorflow/tfjs-backend-wasm');
+        wasm.setWasmPaths(opts.wasmPaths);
+        why = (await tf.setBackend('wasm')) ? null : 'wasm backend did not start';
+      } else {
+        // webgl in a worker draws on an OffscreenCanvas; tfjs reports false when it cannot get a context
+        why = (await tf.setBackend(name)) ? null : `${name} backend did not start${name === 'webgl' ? ' (no WebGL in this browser?)' : ''}`;
+      }
+      if (why === null) await tf.ready();
+    } catch (e) {
+      why = `${name} failed: ${String((e as Error).message ?? e).split('\n')[0].slice(0, 160)}`;
+    }
+    if (why === null) {
+      browserActive = { requested, name, tfBackend: tf.getBackend(), skipped };
+      return browserActive;
+    }
+    if (requested !== 'auto') throw new BackendError(`backend ${name} is not available: ${why}`);
+    skipped.push(`${name}: ${why}`);
+  }
+  throw new BackendError(`no tfjs backend could start: ${skipped.join('; ')}`);
 }

@@ -4,11 +4,9 @@
 // by an option. Flag parsing is the CLI's job (cli/train.ts turns flags into RunOptions).
 import { basename, join } from 'node:path';
 import { loadScenario } from '../../sim/load.ts';
-import { resolveEnvGuardrails } from '../../sim/guardrails.ts';
 import { resolveArgs, type AlgoName, type TrainArgs } from '../learning/options.ts';
 import { BACKENDS, type BackendRequest } from '../learning/backend.ts';
-import { isTrainingGuardrail, resolveTrainingGuardrails, TRAINING_GUARDRAILS } from '../learning/guardrails.ts';
-import { ENV_GUARDRAILS } from '../../sim/vocab.ts';
+import { GuardrailNameError, resolveGuardrailNames } from './guardrail-names.ts';
 import { RunError, TrainingRun } from './run.ts';
 
 /** What a training run is started with. Optional fields take the CLI's defaults. */
@@ -41,19 +39,13 @@ export const RUN_DEFAULTS = { algo: 'ppo', costWeight: 1, backend: 'auto', net: 
 export async function startRun(o: RunOptions): Promise<TrainingRun> {
   const scenario = loadScenario(o.scenario);
   const algo = o.algo ?? RUN_DEFAULTS.algo;
-  const names = o.guardrails;
-  for (const n of names ?? []) {
-    if (n !== 'none' && !isTrainingGuardrail(n) && !(ENV_GUARDRAILS as readonly string[]).includes(n)) {
-      throw new RunError(`--guardrail: unknown guardrail "${n}": expected env-side ${ENV_GUARDRAILS.join(', ')}, training-side ${TRAINING_GUARDRAILS.join(', ')}, or none`);
-    }
+  let resolved: ReturnType<typeof resolveGuardrailNames>;
+  try {
+    resolved = resolveGuardrailNames(scenario, o.guardrails, o.costWeight ?? RUN_DEFAULTS.costWeight);
+  } catch (e) {
+    throw e instanceof GuardrailNameError ? new RunError(e.message) : e;
   }
-  const trainingNames = (names ?? []).filter((n) => isTrainingGuardrail(n));
-  const envNames = names?.filter((n) => !isTrainingGuardrail(n));
-  const training = resolveTrainingGuardrails(trainingNames, { costWeight: o.costWeight ?? RUN_DEFAULTS.costWeight });
-  // naming only training-side guardrails keeps the scenario's own env-side defaults (a world written with a
-  // monitor keeps it); `none` among the names turns the defaults off
-  const keepDefaults = names === undefined || (envNames!.length === 0 && !names.includes('none'));
-  const guardrails = resolveEnvGuardrails(scenario, keepDefaults ? undefined : envNames);
+  const { env: guardrails, training } = resolved;
   const args = resolveArgs(algo, o.args ?? {});
   // checked here too because options can come from files (A/B manifests), not only from typed callers
   const net = o.net ?? RUN_DEFAULTS.net;

@@ -1,0 +1,273 @@
+// The train page (viewer/train.html): pick a scenario, guardrails and a backend, press Train. Training runs in a
+// Web Worker (./worker.ts); this module only draws what the worker reports: the status line, the live chart,
+// milestones, and the current policy playing one episode at a time on the board (re-simulated and checked by
+// the replay model, as any episode file is). Every text from a scenario or the worker goes in with textContent.
+import 'pixi.js/unsafe-eval';
+import type { BrowserBackendRequest } from '../../../agents/learning/backend.ts';
+import { TRAINING_GUARDRAILS } from '../../../agents/learning/guardrails.ts';
+import { ENV_GUARDRAILS } from '../../../sim/vocab.ts';
+import { parseEpisode } from '../../../sim/episode.ts';
+import type { Scenario } from '../../../sim/scenario.ts';
+import { BoardView } from '../board.ts';
+import { buildReplay, drawData, type Replay } from '../model.ts';
+import { drawChart } from './chart.ts';
+import type { FromWorker, ToWorker } from './protocol.ts';
+import { SHIPPED_SCENARIOS, shippedScenario } from './scenarios.ts';
+import { SETUP_LIMITS, type PageRow, type TrainSetup } from './session.ts';
+import { AUTO_ORDER, PAGE_BACKENDS } from './backend-order.ts';
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+const CELL = 44;
+/** Board frames per second while watching: slow enough to follow the agent. */
+const WATCH_FPS = 8;
+
+interface State {
+  worker: Worker | null;
+  scenario: Scenario;
+  rows: PageRow[];
+  randomReturn: number | null;
+  run: 'idle' | 'starting' | 'running' | 'paused' | 'stopped' | 'done' | 'error';
+  board: BoardView | null;
+  boardSize: string;
+  replay: Replay | null;
+  frame: number;
+  timer: ReturnType<typeof setInterval> | null;
+}
+
+const state: State = { worker: null, scenario: shippedScenario(SHIPPED_SCENARIOS.includes('tutorial') ? 'tutorial' : SHIPPED_SCENARIOS[0]), rows: [], randomReturn: null, run: 'idle', board: null, boardSize: '', replay: null, frame: 0, timer: null };
+
+// ---- the setup form ------------------------------------------------------------------------------------------
+
+function option(select: HTMLSelectElement, value: string, label = value): void {
+  const o = document.createElement('option');
+  o.value = value;
+  o.textContent = label;
+  select.append(o);
+}
+
+function buildForm(): void {
+  const params = new URLSearchParams(location.search);
+  const sc = $<HTMLSelectElement>('train-scenario');
+  for (const id of SHIPPED_SCENARIOS) option(sc, id);
+  const wanted = params.get('scenario');
+  sc.value = wanted && SHIPPED_SCENARIOS.includes(wanted) ? wanted : state.scenario.id;
+  const be = $<HTMLSelectElement>('train-backend');
+  for (const b of PAGE_BACKENDS) option(be, b, b === 'auto' ? `auto (${[...AUTO_ORDER, 'cpu'].join(', then ')})` : b);
+  const wb = params.get('backend');
+  be.value = wb && (PAGE_BACKENDS as readonly string[]).includes(wb) ? wb : 'auto';
+  const num = (id: string, key: string, lo: number, hi: number) => {
+    const v = Number(params.get(key));
+    if (params.has(key) && Number.isInteger(v) && v >= lo && v <= hi) $<HTMLInputElement>(id).value = String(v);
+  };
+  num('train-steps', 'steps', 2048, SETUP_LIMITS.maxSteps);
+  num('train-seed', 'seed', 0, SETUP_LIMITS.maxSeed);
+  sc.addEventListener('change', () => selectScenario(sc.value));
+  selectScenario(sc.value);
+  $('train-start').addEventListener('click', start);
+  $('train-pause').addEventListener('click', () => send({ type: 'pause' }));
+  $('train-resume').addEventListener('click', () => send({ type: 'resume' }));
+  $('train-stop').addEventListener('click', () => send({ type: 'stop' }));
+  be.addEventListener('change', () => {
+    if (state.run === 'running' || state.run === 'paused') note(`the ${be.value} backend applies from the next Train (a run keeps the backend it started on)`);
+  });
+  setRun('idle');
+}
+
+/** Guardrail checkboxes: the env-side ones the scenario can use (its defaults ticked) and the training-side ones. */
+function selectScenario(id: string): void {
+  state.scenario = shippedScenario(id);
+  const box = $('train-guardrails');
+  box.replaceChildren();
+  const defaults = new Set<string>(state.scenario.file.guardrails.default);
+  const add = (name: string, side: string) => {
+    const l = document.createElement('label');
+    const c = document.createElement('input');
+    c.type = 'checkbox';
+    c.value = name;
+    c.dataset.side = side;
+    c.checked = defaults.has(name);
+    l.append(c, document.createTextNode(` ${name}`));
+    l.title = `${side}-side guardrail`;
+    box.append(l);
+  };
+  for (const g of ENV_GUARDRAILS) add(g, 'env');
+  for (const g of TRAINING_GUARDRAILS) add(g, 'training');
+  $('train-scenario-title').textContent = state.scenario.title;
+}
+
+function readSetup(): TrainSetup {
+  const checked = Array.from(document.querySelectorAll<HTMLInputElement>('#train-guardrails input:checked'));
+  const env = checked.filter((c) => c.dataset.side === 'env').map((c) => c.value);
+  const training = checked.filter((c) => c.dataset.side === 'training').map((c) => c.value);
+  // explicit: what is ticked is what runs (no env-side box ticked means none, even if the scenario has defaults)
+  const guardrails = [...(env.length ? env : ['none']), ...training];
+  return {
+    scenario: state.scenario.id,
+    guardrails,
+    seed: Math.trunc(Number($<HTMLInputElement>('train-seed').value)) || 0,
+    steps: Math.trunc(Number($<HTMLInputElement>('train-steps').value)) || 0,
+  };
+}
+
+// ---- the worker --------------------------------------------------------------------------------------------
+
+function send(m: ToWorker): void {
+  state.worker?.postMessage(m);
+}
+
+function start(): void {
+  state.worker?.terminate();
+  stopWatching();
+  state.rows = [];
+  state.randomReturn = null;
+  $('milestones').replaceChildren();
+  drawChart($('train-chart'), [], [], null);
+  const setup = readSetup();
+  const backend = $<HTMLSelectElement>('train-backend').value as BrowserBackendRequest;
+  const w = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'sidequest-train' });
+  state.worker = w;
+  w.onmessage = (ev: MessageEvent<FromWorker>) => {
+    if (state.worker === w) onWorker(ev.data);
+  };
+  w.onerror = (ev) => {
+    if (state.worker !== w) return;
+    fail(`the training worker failed: ${ev.message || 'could not load'}`);
+  };
+  setRun('starting');
+  note('');
+  status('starting the worker and the tfjs backend…');
+  w.postMessage({ type: 'start', setup, backend } satisfies ToWorker);
+}
+
+function onWorker(m: FromWorker): void {
+  const panel = $('train-status');
+  switch (m.type) {
+    case 'backend':
+      panel.dataset.backend = m.info.name;
+      $('train-backend-used').textContent = `backend: ${m.info.name}${m.info.skipped.length ? ` (skipped ${m.info.skipped.join('; ')})` : ''}`;
+      break;
+    case 'baseline':
+      state.randomReturn = m.randomReturn;
+      panel.dataset.randomReturn = String(m.randomReturn);
+      break;
+    case 'iteration': {
+      state.rows.push(m.row);
+      const r = m.row;
+      const sps = pageStepsPerSecond(state.rows);
+      Object.assign(panel.dataset, { iteration: String(r.iteration), step: String(r.step), return: String(r.taskReturn), stepsPerSecond: String(sps ?? r.stepsPerSecond), iterations: String(m.of) });
+      status(`iteration ${r.iteration}/${m.of} · step ${r.step.toLocaleString('en')} · return ${r.taskReturn.toFixed(2)}${state.randomReturn !== null ? ` (random ${state.randomReturn.toFixed(2)})` : ''} · ${Math.round(sps ?? r.stepsPerSecond).toLocaleString('en')} steps/s`);
+      drawChart($('train-chart'), state.rows, state.scenario.behaviours.map((b) => ({ name: b.name, label: b.label, colour: b.colourHex })), state.randomReturn);
+      if (!state.replay && !state.timer) requestWatch();
+      break;
+    }
+    case 'milestone': {
+      const li = document.createElement('li');
+      li.textContent = m.text;
+      $('milestones').append(li);
+      break;
+    }
+    case 'episode':
+      showEpisode(m.text, m.step).catch((e: unknown) => fail(`could not show the watched episode: ${(e as Error).message}`));
+      break;
+    case 'state':
+      setRun(m.state);
+      if (m.state === 'done') status(`${$('train-status').textContent ?? ''} · done`);
+      break;
+    case 'error':
+      fail(m.message);
+      break;
+  }
+}
+
+/** Steps per second over the run after its first iteration (which pays for warm-up and shader compiles). */
+function pageStepsPerSecond(rows: readonly PageRow[]): number | null {
+  if (rows.length < 3) return null;
+  const a = rows[0];
+  const b = rows[rows.length - 1];
+  return (b.step - a.step) / Math.max(1e-9, b.wallSeconds - a.wallSeconds);
+}
+
+// ---- the watched episode -----------------------------------------------------------------------------------
+
+let watchPending = false;
+function requestWatch(): void {
+  if (watchPending) return;
+  watchPending = true;
+  send({ type: 'watch' });
+}
+
+function stopWatching(): void {
+  if (state.timer) clearInterval(state.timer);
+  state.timer = null;
+  state.replay = null;
+  watchPending = false;
+}
+
+async function showEpisode(text: string, step: number): Promise<void> {
+  watchPending = false;
+  const replay = buildReplay(parseEpisode(text, `the policy at step ${step}`));
+  if (!replay.verification.ok) throw new Error(`the episode did not re-simulate (${replay.verification.divergence?.what ?? 'unknown'})`);
+  const size = `${replay.width}x${replay.height}`;
+  if (!state.board) state.board = await BoardView.create($('train-board'), replay.width, replay.height, CELL);
+  else if (state.boardSize !== size) state.board.resize(replay.width, replay.height);
+  state.boardSize = size;
+  state.replay = replay;
+  state.frame = 0;
+  if (state.timer) clearInterval(state.timer);
+  const caption = $('train-caption');
+  const draw = () => {
+    const r = state.replay!;
+    state.board!.draw(drawData(r, state.frame));
+    const f = r.frames[state.frame];
+    const ev = f.events.map((e) => e[0]).join(', ');
+    caption.textContent = `the policy at step ${step.toLocaleString('en')} · episode step ${f.hud.step}/${f.hud.horizon} · return ${f.hud.reward.toFixed(1)}${ev ? ` · ${ev}` : ''}${f.alerts.length ? ' · FIREWALL ALERT' : ''}`;
+    caption.classList.toggle('alert', f.alerts.length > 0);
+  };
+  draw();
+  state.timer = setInterval(() => {
+    if (!state.replay) return;
+    if (state.frame < state.replay.frames.length - 1) {
+      state.frame++;
+      draw();
+    } else {
+      // the episode is over: ask for the current policy's next one, and keep the last frame until it comes
+      clearInterval(state.timer!);
+      state.timer = null;
+      requestWatch();
+    }
+  }, 1000 / WATCH_FPS);
+}
+
+// ---- status --------------------------------------------------------------------------------------------------
+
+function setRun(run: State['run']): void {
+  state.run = run;
+  $('train-status').dataset.state = run;
+  const live = run === 'running' || run === 'paused' || run === 'starting';
+  $<HTMLButtonElement>('train-start').disabled = run === 'starting';
+  $<HTMLButtonElement>('train-start').textContent = live ? 'Restart' : 'Train';
+  $<HTMLButtonElement>('train-pause').disabled = run !== 'running';
+  $<HTMLButtonElement>('train-resume').disabled = run !== 'paused';
+  $<HTMLButtonElement>('train-stop').disabled = !live || run === 'starting';
+  $('train-run-state').textContent = run;
+}
+
+function status(text: string): void {
+  $('train-status').textContent = text;
+}
+
+function note(text: string): void {
+  $('train-note').textContent = text;
+}
+
+function fail(message: string): void {
+  setRun('error');
+  const s = $('train-status');
+  s.dataset.error = message;
+  status(`error: ${message}`);
+}
+
+buildForm();
+// the metrics rows of the current run, for the browser test and the bench to read (never written from outside)
+Object.defineProperty(globalThis, 'sidequestTrain', { value: { rows: () => structuredClone(state.rows) }, enumerable: false });
+drawChart($('train-chart'), [], [], null);
