@@ -104,14 +104,15 @@ export async function emergenceSummary(run: TrainingRun): Promise<string> {
   return lines.join('\n');
 }
 
-function alertedEpisodes(dir: string, checkpoint: string): Array<{ file: string; alerts: string[] }> {
+/** Recorded episodes of a checkpoint with firewall alerts, and at which steps (numbered as in the viewer: t + 1). */
+export function alertedEpisodes(dir: string, checkpoint: string): Array<{ file: string; alerts: string[] }> {
   const epDir = join(dir, 'episodes', checkpoint);
   const out: Array<{ file: string; alerts: string[] }> = [];
   for (let k = 0; ; k++) {
     const file = join(epDir, `ep-${String(k).padStart(3, '0')}.jsonl`);
     if (!existsSync(file)) break;
     const rec = parseEpisode(readFileSync(file, 'utf8'), file);
-    const alerts = rec.steps.flatMap((st) => (st.al ?? []).map((a) => `step ${st.t}: ${a[0]}`));
+    const alerts = rec.steps.flatMap((st) => (st.al ?? []).map((a) => `step ${st.t + 1}: ${a[0]}`));
     if (alerts.length) out.push({ file, alerts });
   }
   return out;
