@@ -281,6 +281,15 @@ describe('viewer in Chromium', () => {
     expect(await page.textContent('#board-a .caption')).toContain('opportunist · episodes');
     expect(await page.textContent('#hud-b [data-hud="step"]')).toMatch(/^7 \/ /);
     await page.screenshot({ path: join(ARTIFACTS, 'viewer-compare.png') });
+    // on a narrow window the boards wrap (one above the other) instead of being clipped
+    await page.setViewportSize({ width: 900, height: 900 });
+    await page.waitForTimeout(300);
+    const [a, b, stage] = await Promise.all(['#pane-a', '#pane-b', '#stage'].map(async (s) => (await page.locator(s).boundingBox())!));
+    expect(b.y).toBeGreaterThanOrEqual(a.y + a.height);
+    for (const p of [a, b]) expect(p.x + p.width).toBeLessThanOrEqual(stage.x + stage.width + 1);
+    const canvases = await page.$$eval('#stage .board canvas', (cs) => cs.map((c) => c.getBoundingClientRect().right));
+    for (const right of canvases) expect(right).toBeLessThanOrEqual(stage.x + stage.width + 1);
+    await page.setViewportSize({ width: 1400, height: 1100 });
     await page.selectOption('#compare-picker', '');
   });
 

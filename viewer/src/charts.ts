@@ -79,6 +79,12 @@ export function niceTicks(lo: number, hi: number, count = 4, cover = false): num
 
 const fmtTick = (v: number) => (Math.abs(v) >= 1000 ? `${Number((v / 1000).toPrecision(3))}k` : String(Number(v.toPrecision(3))));
 
+/** "watching" beside the marker, on whichever side has room. */
+function watchLabel(at: number, right: number, y: number): string {
+  const left = at > right - 60;
+  return `<text x="${(at + (left ? -4 : 4)).toFixed(1)}" y="${y}" fill="#00e5ff" font-size="11" text-anchor="${left ? 'end' : 'start'}">watching</text>`;
+}
+
 export interface ChartOptions {
   width?: number;
   height?: number;
@@ -117,7 +123,7 @@ export function chartSvg(points: readonly EvalPoint[], series: readonly SeriesSt
   for (const s of niceTicks(0, maxStep, 5)) parts.push(`<line x1="${x(s).toFixed(1)}" x2="${x(s).toFixed(1)}" y1="${height - pad.b}" y2="${height - pad.b + 4}" stroke="${TICK}"/><text class="tick step" x="${x(s).toFixed(1)}" y="${height - pad.b + 15}" fill="${TICK}" font-size="11" text-anchor="middle">${fmtTick(s)}</text>`);
   parts.push(`<text x="${(width / 2).toFixed(0)}" y="${height - 3}" fill="${TICK}" font-size="11" text-anchor="middle">env steps</text>`);
   const marked = points.find((p) => p.checkpoint === opts.marker);
-  if (marked) parts.push(`<line class="marker" data-checkpoint="${esc(marked.checkpoint)}" x1="${x(marked.step).toFixed(1)}" x2="${x(marked.step).toFixed(1)}" y1="${pad.t}" y2="${height - pad.b}" stroke="#00e5ff" stroke-width="2" stroke-dasharray="4 3"/><text x="${(x(marked.step) + 4).toFixed(1)}" y="${pad.t + 10}" fill="#00e5ff" font-size="11">watching</text>`);
+  if (marked) parts.push(`<line class="marker" data-checkpoint="${esc(marked.checkpoint)}" x1="${x(marked.step).toFixed(1)}" x2="${x(marked.step).toFixed(1)}" y1="${pad.t}" y2="${height - pad.b}" stroke="#00e5ff" stroke-width="2" stroke-dasharray="4 3"/>${watchLabel(x(marked.step), width - pad.r, pad.t + 10)}`);
   for (const s of shown) {
     const pts = points.map((p) => [p, valueOf(p, s.key)] as const).filter((e): e is readonly [EvalPoint, number] => typeof e[1] === 'number' && Number.isFinite(e[1]));
     if (!pts.length) continue;
