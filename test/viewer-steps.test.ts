@@ -138,6 +138,12 @@ describe('heat map and chart', () => {
     expect(svg).toContain('data-series="performance"');
     expect(svg).toContain('data-series="alerts"');
     expect(chartSvg(pts, [], { hidden: new Set(['taskReturn']) })).not.toContain('data-series="taskReturn"');
+    // a compared run's curves: beneath, faint, and not clickable as this run's checkpoints
+    const other = pts.map((p) => ({ ...p, step: p.step * 2, checkpoint: `step-${p.step * 2}` }));
+    const both = chartSvg(pts, [], { overlay: other });
+    expect(both.match(/class="overlay" data-series="taskReturn"/g)).toHaveLength(1);
+    expect(both).not.toContain('data-checkpoint="step-600"');
+    expect(both).toContain('>600<'); // the step axis reaches the compared run's last step
     expect(niceTicks(0, 1536, 5)).toEqual([0, 500, 1000, 1500]);
     expect(niceTicks(-6, 30, 4, true)).toEqual([-10, 0, 10, 20, 30]);
     expect(niceTicks(0, 1.3, 4, true)).toEqual([0, 0.5, 1, 1.5]);

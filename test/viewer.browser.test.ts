@@ -270,7 +270,7 @@ describe('viewer in Chromium', () => {
   });
 
   it('compares two runs side by side, stepping in sync', async () => {
-    await page.selectOption('#compare-picker', '0');
+    await page.selectOption('#compare-picker', 'run:0');
     await page.waitForSelector('#board-b canvas');
     await page.waitForSelector('#board-b .caption');
     await page.evaluate(() => window.sidequest.setFrame(7));
@@ -291,6 +291,16 @@ describe('viewer in Chromium', () => {
     for (const right of canvases) expect(right).toBeLessThanOrEqual(stage.x + stage.width + 1);
     await page.setViewportSize({ width: 1400, height: 1100 });
     await page.selectOption('#compare-picker', '');
+    // before/after: two checkpoints of one run, the same episode index at each
+    await page.selectOption('#run-picker', '0');
+    await page.waitForFunction(() => document.querySelector('#board-a .caption')?.textContent?.includes('step 1,536 · ep-000.jsonl'));
+    await page.click('.episode[data-checkpoint="step-000001536"][data-index="2"]');
+    await page.waitForFunction(() => document.querySelector('#board-a .caption')?.textContent?.includes('ep-002.jsonl'));
+    await page.selectOption('#compare-picker', 'cp:step-000000512');
+    await page.waitForFunction(() => document.querySelector('#board-b .caption .cap-title')?.textContent === 'tiny-run · checkpoint · step 512 · ep-002.jsonl');
+    expect(await page.textContent('#board-a .caption .cap-title')).toBe('tiny-run · checkpoint · step 1,536 · ep-002.jsonl');
+    await page.selectOption('#compare-picker', '');
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('#pane-b')!.hidden);
   });
 
   it('a corrupted or foreign file shows a readable error, not a blank page', async () => {

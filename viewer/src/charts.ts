@@ -92,6 +92,8 @@ export interface ChartOptions {
   marker?: string;
   /** Series keys not drawn (toggled off in the legend). */
   hidden?: ReadonlySet<string>;
+  /** A compared run's evaluations, drawn faint and dotted under the same series. */
+  overlay?: readonly EvalPoint[];
 }
 
 /** Builds the chart; `series` are the scenario's behaviours in order (a rate key not among them is drawn grey). */
@@ -103,8 +105,10 @@ export function chartSvg(points: readonly EvalPoint[], series: readonly SeriesSt
   const pad = { l: 44, r: 48, t: 10, b: 34 };
   const all = chartSeries(points, series);
   const shown = all.filter((s) => !hidden.has(s.key));
-  const maxStep = Math.max(1, ...points.map((p) => p.step));
-  const values = shown.filter((s) => s.axis === 'value').flatMap((s) => points.map((p) => valueOf(p, s.key)).filter((v): v is number => typeof v === 'number' && Number.isFinite(v)));
+  const overlay = opts.overlay ?? [];
+  const both = [...points, ...overlay];
+  const maxStep = Math.max(1, ...both.map((p) => p.step));
+  const values = shown.filter((s) => s.axis === 'value').flatMap((s) => both.map((p) => valueOf(p, s.key)).filter((v): v is number => typeof v === 'number' && Number.isFinite(v)));
   const vTicks = niceTicks(Math.min(0, ...values), Math.max(1, ...values), 4, true);
   const vLo = vTicks[0];
   const vHi = Math.max(vTicks[vTicks.length - 1], vLo + 1e-9);
@@ -124,6 +128,11 @@ export function chartSvg(points: readonly EvalPoint[], series: readonly SeriesSt
   parts.push(`<text x="${(width / 2).toFixed(0)}" y="${height - 3}" fill="${TICK}" font-size="11" text-anchor="middle">env steps</text>`);
   const marked = points.find((p) => p.checkpoint === opts.marker);
   if (marked) parts.push(`<line class="marker" data-checkpoint="${esc(marked.checkpoint)}" x1="${x(marked.step).toFixed(1)}" x2="${x(marked.step).toFixed(1)}" y1="${pad.t}" y2="${height - pad.b}" stroke="#00e5ff" stroke-width="2" stroke-dasharray="4 3"/>${watchLabel(x(marked.step), width - pad.r, pad.t + 10)}`);
+  // the compared run first, beneath: the same colours, faint and dotted, not clickable (its checkpoints are not this run's)
+  for (const s of shown) {
+    const pts = overlay.map((p) => [p, valueOf(p, s.key)] as const).filter((e): e is readonly [EvalPoint, number] => typeof e[1] === 'number' && Number.isFinite(e[1]));
+    if (pts.length) parts.push(`<path class="overlay" data-series="${s.key}" d="${pts.map(([p, v], i) => `${i ? 'L' : 'M'}${x(p.step).toFixed(1)},${y(s, v).toFixed(1)}`).join('')}" fill="none" stroke="${s.colour}" stroke-width="1.5" stroke-opacity="0.5" stroke-dasharray="2 3"/>`);
+  }
   for (const s of shown) {
     const pts = points.map((p) => [p, valueOf(p, s.key)] as const).filter((e): e is readonly [EvalPoint, number] => typeof e[1] === 'number' && Number.isFinite(e[1]));
     if (!pts.length) continue;

@@ -33,6 +33,7 @@ export class CurvesPanel {
   private series: SeriesStyle[] = [];
   private marker = '';
   private readonly hidden = new Set<string>();
+  private overlay: { name: string; points: EvalPoint[] } | null = null;
 
   constructor(private readonly panel: HTMLElement, private readonly chart: HTMLElement, private readonly legend: HTMLElement, private readonly onPick: (checkpoint: string) => void) {}
 
@@ -53,6 +54,12 @@ export class CurvesPanel {
     this.render();
   }
 
+  /** A compared run's curves, drawn faint beneath this run's (null: none). */
+  setOverlay(overlay: { name: string; points: EvalPoint[] } | null): void {
+    this.overlay = overlay;
+    this.render();
+  }
+
   setMarker(checkpoint: string): void {
     if (checkpoint === this.marker) return;
     this.marker = checkpoint;
@@ -63,9 +70,9 @@ export class CurvesPanel {
     if (this.panel.hidden) return;
     const width = Math.max(360, Math.min(1100, this.chart.clientWidth || 720));
     // chartSvg's markup carries only characters from a safe set, whatever the files say
-    this.chart.innerHTML = chartSvg(this.points, this.series, { width, height: 220, marker: this.marker, hidden: this.hidden });
+    this.chart.innerHTML = chartSvg(this.points, this.series, { width, height: 220, marker: this.marker, hidden: this.hidden, overlay: this.overlay?.points });
     this.chart.querySelectorAll<SVGCircleElement>('circle.point').forEach((c) => c.addEventListener('click', () => this.onPick(c.dataset.checkpoint ?? '')));
-    const items = chartSeries(this.points, this.series).map((s) => {
+    const items: HTMLElement[] = chartSeries(this.points, this.series).map((s) => {
       const b = elem('button', '', `series${this.hidden.has(s.key) ? ' off' : ''}`);
       b.dataset.series = s.key;
       b.title = `${this.hidden.has(s.key) ? 'show' : 'hide'} ${s.label}`;
@@ -77,6 +84,7 @@ export class CurvesPanel {
       });
       return b;
     });
+    if (this.overlay) items.push(elem('span', `faint dotted lines: the compared run, ${this.overlay.name}`, 'overlay-note'));
     this.legend.replaceChildren(...items);
   }
 }

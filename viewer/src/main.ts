@@ -28,7 +28,8 @@ interface EpisodeRef { key: string; origin: string; text: () => Promise<string>;
 const state = {
   runs: [] as RunEntry[],
   run: null as RunEntry | null,
-  compare: null as RunEntry | null,
+  /** The other side of compare mode: another run (same checkpoint position), or a checkpoint of this run (before/after). */
+  compare: null as { run: RunEntry; checkpoint: string | null } | null,
   checkpoint: '',
   episodeIndex: -1,
   local: [] as LocalFile[],
@@ -149,14 +150,15 @@ async function openEpisode(checkpoint: string, index: number, frame = 0): Promis
   let replayB: Replay | null = null;
   let refB: EpisodeRef | null = null;
   if (state.compare) {
+    const cr = state.compare.run;
     const pos = state.run ? state.run.checkpoints.findIndex((c) => c.name === checkpoint) : 0;
-    const other = state.compare.checkpoints[Math.max(0, Math.min(pos, state.compare.checkpoints.length - 1))];
-    if (other) refB = refOf(state.compare, other.name, Math.min(index, other.episodes.length - 1));
+    const other = state.compare.checkpoint !== null ? cr.checkpoints.find((c) => c.name === state.compare!.checkpoint) : cr.checkpoints[Math.max(0, Math.min(pos, cr.checkpoints.length - 1))];
+    if (other) refB = refOf(cr, other.name, Math.min(index, other.episodes.length - 1));
     if (refB) {
       try {
         replayB = await cache.get(refB.key, refB.origin, refB.text);
       } catch (err) {
-        if (token === state.openToken) banner('error', `Cannot open ${refB.origin} from ${state.compare.name}: ${(err as Error).message}`);
+        if (token === state.openToken) banner('error', `Cannot open ${refB.origin} from ${cr.name}: ${(err as Error).message}`);
         replayB = null;
       }
     }
@@ -274,7 +276,11 @@ async function selectRun(id: number, openLast = true): Promise<void> {
   const c = runConfigSummary(state.run?.config);
   byId('run-info').textContent = c ? `${c.scenario} · ${c.algo} · guardrails: ${c.guardrails.join(', ') || 'none'}` : '';
   if (state.run?.error) banner('error', `Cannot read ${state.run.name}: ${state.run.error}`);
+  // a checkpoint of the run left behind is no comparison for this one
+  if (state.compare && state.compare.checkpoint !== null && state.compare.run !== state.run) state.compare = null;
+  fillComparePicker();
   await loadCurves(state.run);
+  await loadCompareCurves();
   renderEpisodeList(byId('episodes'), groups(), null, (k, i) => void openEpisode(k, i));
   const cps = state.run?.checkpoints ?? [];
   const last = cps[cps.length - 1];
@@ -320,11 +326,54 @@ async function addLocalFiles(files: FileList | File[]): Promise<void> {
   else renderEpisodeList(byId('episodes'), groups(), null, (k, i) => void openEpisode(k, i));
 }
 
+/**
+ * The compare picker: every served run (its episode at the same checkpoint position), and each checkpoint of the
+ * run on screen (before/after: the same episode index at that checkpoint). Values: `run:ID` or `cp:NAME`.
+ */
+function fillComparePicker(): void {
+  const picker = byId<HTMLSelectElement>('compare-picker');
+  const keep = picker.value;
+  picker.replaceChildren(new Option('—', ''));
+  const runs = document.createElement('optgroup');
+  runs.label = 'another run';
+  for (const run of state.runs) runs.append(new Option(run.name, `run:${run.id}`));
+  if (state.runs.length) picker.append(runs);
+  if (state.run?.kind === 'run' && state.run.checkpoints.length > 1) {
+    const cps = document.createElement('optgroup');
+    cps.label = `${state.run.name}: another checkpoint`;
+    for (const c of state.run.checkpoints) cps.append(new Option(checkpointLabel(state.run, c.name), `cp:${c.name}`));
+    picker.append(cps);
+  }
+  picker.value = Array.from(picker.querySelectorAll('option')).some((o) => o.value === keep) ? keep : '';
+  if (picker.value === '') state.compare = null;
+}
+
+function compareChoice(v: string): { run: RunEntry; checkpoint: string | null } | null {
+  if (v.startsWith('run:')) {
+    const run = state.runs.find((r) => r.id === Number(v.slice(4)));
+    return run ? { run, checkpoint: null } : null;
+  }
+  if (v.startsWith('cp:') && state.run && state.run.checkpoints.some((c) => c.name === v.slice(3))) return { run: state.run, checkpoint: v.slice(3) };
+  return null;
+}
+
+/** Both runs' curves on one chart when two runs are compared. */
+async function loadCompareCurves(): Promise<void> {
+  const other = state.compare && state.compare.run !== state.run && state.compare.run.kind === 'run' ? state.compare.run : null;
+  if (!other) return curves.setOverlay(null);
+  try {
+    curves.setOverlay({ name: other.name, points: parseEvals(await fetchText(runFileUrl(other.id, 'evals.jsonl'))) });
+  } catch {
+    curves.setOverlay(null);
+  }
+}
+
 function wire(): void {
   byId('run-picker').addEventListener('change', (e) => void selectRun(Number((e.target as HTMLSelectElement).value)));
   byId('compare-picker').addEventListener('change', (e) => {
     const v = (e.target as HTMLSelectElement).value;
-    state.compare = v === '' ? null : state.runs.find((r) => r.id === Number(v)) ?? null;
+    state.compare = compareChoice(v);
+    void loadCompareCurves();
     if (state.episodeIndex >= 0) void openEpisode(state.checkpoint, state.episodeIndex, player.frame);
   });
   byId('file-input').addEventListener('change', (e) => {
@@ -405,11 +454,8 @@ async function main(): Promise<void> {
     state.runs = []; // static site: no server, open files instead
   }
   const picker = byId<HTMLSelectElement>('run-picker');
-  const compare = byId<HTMLSelectElement>('compare-picker');
-  for (const run of state.runs) {
-    picker.add(new Option(run.name, String(run.id)));
-    compare.add(new Option(run.name, String(run.id)));
-  }
+  for (const run of state.runs) picker.add(new Option(run.name, String(run.id)));
+  fillComparePicker();
   const linked = location.hash ? await applyLink(location.hash) : false;
   if (!linked) {
     if (state.runs.length) {
