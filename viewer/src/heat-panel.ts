@@ -13,7 +13,8 @@ export class HeatPanel {
 
   constructor(private readonly boardEl: HTMLElement, private readonly scaleEl: HTMLElement, private readonly noteEl: HTMLElement) {}
 
-  async show(open: Replay, replays: readonly Replay[]): Promise<void> {
+  /** @param notCounted episodes of the checkpoint beyond the ones given (the app counts a bounded number) */
+  async show(open: Replay, replays: readonly Replay[], notCounted = 0): Promise<void> {
     const h = heatMap(open, replays);
     this.last = h;
     const cell = Math.max(16, Math.min(HEAT_CELL, Math.floor(520 / Math.max(h.width, h.height))));
@@ -24,6 +25,7 @@ export class HeatPanel {
     const notes = [`${h.episodes} episode${h.episodes === 1 ? '' : 's'} counted, ${h.counts.reduce((a, b) => a + b, 0)} agent positions (one per frame).`];
     if (h.varyingCells) notes.push(`Their layouts differ in ${h.varyingCells} cell${h.varyingCells === 1 ? '' : 's'} (dashed outline): each cell shows its most frequent starting tile.`);
     else if (h.episodes > 1) notes.push('All of them start from the same layout.');
+    if (notCounted > 0) notes.push(`The checkpoint lists ${notCounted} more episode${notCounted === 1 ? '' : 's'}, not read for the map (it reads a bounded number).`);
     if (h.leftOut) notes.push(`${h.leftOut} episode${h.leftOut === 1 ? '' : 's'} of another scenario or board size left out.`);
     this.noteEl.textContent = notes.join(' ');
   }

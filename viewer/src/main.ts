@@ -17,6 +17,8 @@ import { Player } from './player.ts';
 import { ReplayCache } from './replays.ts';
 import { TimelineView } from './timeline.ts';
 
+/** Episodes a heat map counts at most (each is simulated once): a checkpoint of thousands stays quick. */
+const MAX_HEAT_EPISODES = 64;
 /** Files opened from disk are kept at most this many (each stays in memory as text). */
 const MAX_LOCAL_FILES = 500;
 
@@ -192,7 +194,8 @@ async function openEpisode(checkpoint: string, index: number, frame = 0): Promis
 /** The heat map of the open episode's checkpoint: its episodes come from the cache (simulated once each). */
 async function renderHeat(token: number, open: Replay): Promise<void> {
   const run = state.run;
-  const count = run ? episodesOf(run, state.checkpoint).length : state.local.length;
+  const listed = run ? episodesOf(run, state.checkpoint).length : state.local.length;
+  const count = Math.min(listed, MAX_HEAT_EPISODES);
   const replays: Replay[] = [];
   heat.pending();
   for (let i = 0; i < count; i++) {
@@ -205,7 +208,7 @@ async function renderHeat(token: number, open: Replay): Promise<void> {
     }
     if (token !== state.openToken) return;
   }
-  await heat.show(open, replays);
+  await heat.show(open, replays, listed - count);
 }
 
 function showFrame(frame: number): void {
