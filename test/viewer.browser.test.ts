@@ -179,6 +179,16 @@ describe('viewer in Chromium', () => {
         expect(await other.$$eval('#board-a canvas', (c) => c.length), bad).toBe(1);
         expect(await other.textContent('#board-a .caption'), bad).toContain('tiny-run');
       }
+      // a link to a file opened from disk: it says which file to open, and opens it at its step once it is
+      const local = readFileSync(join(root, 'opportunist', 'ep-2.jsonl'));
+      await other.goto('about:blank');
+      await other.goto(`${server.url}#checkpoint=local&episode=ep-2.jsonl&step=11`);
+      await other.waitForFunction(() => window.sidequest?.ready === true, null, { timeout: 60_000 });
+      expect(await other.textContent('#banner')).toContain('it shows ep-2.jsonl, a file opened from disk: open that file');
+      await other.setInputFiles('#file-input', [{ name: 'ep-2.jsonl', mimeType: 'application/x-ndjson', buffer: local }]);
+      await other.waitForFunction(() => document.querySelector('#board-a .caption .cap-title')?.textContent === 'opened file · ep-2.jsonl');
+      expect(await other.evaluate(() => window.sidequest.frame())).toBe(11);
+      expect(await other.evaluate(() => location.hash)).toBe('#checkpoint=local&episode=ep-2.jsonl&step=11');
       expect(errors).toEqual([]);
     } finally {
       await other.close();

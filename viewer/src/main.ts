@@ -43,6 +43,8 @@ const state = {
   /** Bumped by every open: an older open that finishes late does not overwrite a newer one. */
   openToken: 0,
   loading: false,
+  /** A link to a file opened from disk, waiting for that file to be opened. */
+  pendingLink: null as ShareLink | null,
 };
 
 const cache = new ReplayCache(nextPaint);
@@ -257,7 +259,10 @@ async function applyLink(hash: string): Promise<boolean> {
   };
   if (l.checkpoint === 'local') {
     const i = state.local.findIndex((f) => f.name === l.episode);
-    if (i < 0) return fail(`it shows ${l.episode}, a file opened from disk: open that file (button above), then the link again`);
+    if (i < 0) {
+      state.pendingLink = l;
+      return fail(`it shows ${l.episode}, a file opened from disk: open that file (button above) and it opens at step ${l.step}`);
+    }
     await selectLocal();
     return openEpisode('local', i, l.step);
   }
@@ -325,7 +330,13 @@ async function addLocalFiles(files: FileList | File[]): Promise<void> {
     if (first < 0) first = i;
   }
   await selectLocal();
-  if (first >= 0) await openEpisode('local', first);
+  // a link waiting for one of these files opens it where the link points
+  const pending = state.pendingLink;
+  const linked = pending ? state.local.findIndex((f) => f.name === pending.episode) : -1;
+  if (pending && linked >= 0) {
+    state.pendingLink = null;
+    await openEpisode('local', linked, pending.step);
+  } else if (first >= 0) await openEpisode('local', first);
   else renderEpisodeList(byId('episodes'), groups(), null, (k, i) => void openEpisode(k, i));
 }
 
