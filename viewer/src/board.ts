@@ -2,10 +2,9 @@
 // cells of this step's firewall alerts, or a visitation heat map. Owns no state beyond Pixi objects and its cell
 // size: it draws the DrawData that model.ts computes.
 import { Application, Container, Graphics, Text } from 'pixi.js';
-import { heatColour, type DrawData } from './model.ts';
+import { ALERT_COLOUR, heatColour, type DrawData } from './model.ts';
 
 export const AGENT_COLOR = 0xffffff;
-export const ALERT_COLOR = 0xff1744;
 /** How long an alert flashes (ms), and how many times it blinks meanwhile. */
 const FLASH_MS = 1200;
 const FLASH_BLINKS = 3;
@@ -89,10 +88,10 @@ export class BoardView {
     const paint = (fill: boolean) => {
       this.flash.clear();
       for (const a of d.alerts) {
-        if (fill) this.flash.rect(a.x * c, a.y * c, c, c).fill({ color: ALERT_COLOR, alpha: 0.55 });
-        this.flash.rect(a.x * c + w / 2, a.y * c + w / 2, c - w, c - w).stroke({ width: w, color: ALERT_COLOR });
+        if (fill) this.flash.rect(a.x * c, a.y * c, c, c).fill({ color: ALERT_COLOUR, alpha: 0.55 });
+        this.flash.rect(a.x * c + w / 2, a.y * c + w / 2, c - w, c - w).stroke({ width: w, color: ALERT_COLOUR });
       }
-      if (d.alertOffBoard) this.flash.rect(w / 2, w / 2, d.width * c - w, d.height * c - w).stroke({ width: w, color: ALERT_COLOR });
+      if (d.alertOffBoard) this.flash.rect(w / 2, w / 2, d.width * c - w, d.height * c - w).stroke({ width: w, color: ALERT_COLOUR });
     };
     paint(true);
     if (!d.alerts.length && !d.alertOffBoard) return;

@@ -172,6 +172,10 @@ export function eventColour(s: Scenario, kind: string): string {
   return b >= 0 ? s.behaviours[b].colourHex : e.colourHex;
 }
 
+/** A firewall alert's colour, on the board, the timeline, the HUD and the legend alike. */
+export const ALERT_COLOUR = 0xff1744;
+export const ALERT_CSS = '#ff1744';
+
 export interface DrawData {
   width: number;
   height: number;

@@ -1,7 +1,8 @@
 // The play controls: first / back / play-pause / forward / last, the scrubber, the step label and the speed.
-// Owns the current frame and the playback timer; whoever shows frames subscribes with onFrame. The button
+// Owns the current frame, the playback timer and the keyboard; whoever shows frames subscribes with onFrame. The button
 // label keeps one width ("play" and "pause" alike), so a second click in the same place pauses.
 import { byId } from './dom.ts';
+import { nextAlertFrame, type Replay } from './model.ts';
 
 export const SPEEDS = [0.5, 1, 2, 4, 8];
 /** One step per this many ms at speed 1. */
@@ -100,4 +101,27 @@ export class Player {
     this.scrubber.value = '0';
     this.label.textContent = 'step — / —';
   }
+}
+
+/**
+ * The keyboard: space plays or pauses, ← → step, Home End, + − speed, `a` jumps to the next firewall alert of
+ * the open episode. Keys typed into a field or a menu are theirs.
+ */
+export function bindKeys(player: Player, replay: () => Replay | null): void {
+  document.addEventListener('keydown', (e) => {
+    const t = e.target as HTMLElement;
+    if (t.tagName === 'SELECT' || (t.tagName === 'INPUT' && (t as HTMLInputElement).type !== 'range')) return;
+    if (e.key === ' ') { e.preventDefault(); player.toggle(); }
+    else if (e.key === 'ArrowRight') { e.preventDefault(); player.seek(player.frame + 1); }
+    else if (e.key === 'ArrowLeft') { e.preventDefault(); player.seek(player.frame - 1); }
+    else if (e.key === 'Home') player.seek(0);
+    else if (e.key === 'End') player.seek(Number.MAX_SAFE_INTEGER);
+    else if (e.key === '+' || e.key === '=') player.faster(1);
+    else if (e.key === '-') player.faster(-1);
+    else if (e.key === 'a') {
+      const r = replay();
+      const f = r ? nextAlertFrame(r, player.frame + 1) : -1;
+      if (f >= 0) player.seek(f);
+    }
+  });
 }

@@ -1,9 +1,7 @@
 // The timeline under the board: the episode's notable events on one lane, firewall alerts on their own lane,
 // a playhead, and a colour key naming every kind of mark shown. A click on a mark seeks to its step.
 import { elem, swatch } from './dom.ts';
-import { eventColour, type Replay } from './model.ts';
-
-export const ALERT_CSS = '#ff1744';
+import { ALERT_CSS, eventColour, type Replay } from './model.ts';
 
 /** Horizontal position (%) of a frame on the timeline. */
 export function framePos(frame: number, frames: number): number {
