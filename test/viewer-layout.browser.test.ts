@@ -8,9 +8,9 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildViewer, startViewServer } from '../cli/view.ts';
-import { selectBackend } from '../agents/backend.ts';
-import { evaluate } from '../agents/evaluate.ts';
-import { makeScriptedPolicy } from '../agents/scripted.ts';
+import { selectBackend } from '../agents/learning/backend.ts';
+import { evaluate } from '../agents/policies/evaluate.ts';
+import { makeScriptedPolicy } from '../agents/policies/scripted.ts';
 import { startRun } from '../cli/train.ts';
 import { loadScenario } from '../sim/load.ts';
 import { resolveEnvGuardrails } from '../sim/guardrails.ts';
@@ -46,9 +46,9 @@ beforeAll(async () => {
   // a trained run (its episodes record the policy's probabilities: the HUD at its tallest) and scripted episodes
   // with firewall alerts
   await selectBackend('wasm');
-  const run = await startRun('rome', 'ppo', {
-    steps: 512, seed: 2, out: join(root, 'run'), backend: 'wasm', net: 'mlp', 'checkpoint-every': 1,
-    'eval-episodes': 2, 'record-episodes': 2, 'cost-weight': 1, envs: 8, 'num-steps': 64,
+  const run = await startRun({
+    scenario: 'rome', algo: 'ppo', steps: 512, seed: 2, out: join(root, 'run'), backend: 'wasm', net: 'mlp', checkpointEvery: 1,
+    evalEpisodes: 2, recordEpisodes: 2, costWeight: 1, args: { envs: 8, numSteps: 64 },
   });
   await run.train();
   run.dispose();
