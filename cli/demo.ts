@@ -87,10 +87,11 @@ export async function emergenceSummary(run: TrainingRun): Promise<string> {
   for (const a of alerts) bySource.set(a.source, (bySource.get(a.source) ?? 0) + 1);
   const firstReal = alerts.find((a) => a.source !== 'falsePositive');
   lines.push('', `Firewall telemetry: ${alerts.length.toLocaleString('en')} alerts during training (${[...bySource].map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}).`);
-  if (firstReal) lines.push(`  First real alert at step ${firstReal.step.toLocaleString('en')} (${firstReal.source}), env ${firstReal.env}, episode ${firstReal.episode}.`);
+  // a training step (env steps since training began), not a step inside an episode: said so, as the viewer's steps are the latter
+  if (firstReal) lines.push(`  First real alert at training step ${firstReal.step.toLocaleString('en')} (${firstReal.source}), env ${firstReal.env}, episode ${firstReal.episode}.`);
   const pointed = alertedEpisodes(run.dir, last.checkpoint);
   if (pointed.length) {
-    lines.push('  Recorded evaluation episodes the alerts point to (last checkpoint):');
+    lines.push('  Recorded evaluation episodes the alerts point to (last checkpoint; steps as the viewer numbers them):');
     for (const p of pointed.slice(0, 3)) lines.push(`    ${p.file}  — ${p.alerts.join(', ')}`);
   }
   const example = pointed[0]?.file ?? join(run.dir, 'episodes', last.checkpoint, 'ep-000.jsonl');

@@ -1,13 +1,15 @@
-// The viewer's replay model and the terminal agree on one step numbering, and an episode is simulated once:
-// step k is the k-th action (the file's t = k - 1) and frame k the world after it — the timeline's labels, the
-// HUD, `sidequest replay` and the demo summary all say "step k" for the same moment. The replay cache shares
-// one simulation per episode between the board, the heat map and compare mode.
+// The viewer for a room full of people, its pure parts in Node: one step numbering (step k is the k-th action,
+// the file's t = k - 1, frame k the world after it — the timeline's labels, the HUD, `sidequest replay` and the
+// demo summary all say "step k" for the same moment); one simulation per episode (the replay cache shares it
+// between the board, the heat map and compare mode); a heat map honest about layouts; the emergence chart's
+// ticks, marker and overlay; where alerts flash; and run.json read field by field.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Env } from '../sim/env.ts';
-import { loadReplay, simulationCount, heatMap, heatColour } from '../viewer/src/model.ts';
+import { drawData, loadReplay, simulationCount, heatMap, heatColour } from '../viewer/src/model.ts';
+import { runConfigSummary } from '../viewer/src/api.ts';
 import { ReplayCache } from '../viewer/src/replays.ts';
 import { runReplay } from '../cli/replay.ts';
 import { alertedEpisodes } from '../cli/demo.ts';
@@ -147,5 +149,28 @@ describe('heat map and chart', () => {
     expect(niceTicks(0, 1536, 5)).toEqual([0, 500, 1000, 1500]);
     expect(niceTicks(-6, 30, 4, true)).toEqual([-10, 0, 10, 20, 30]);
     expect(niceTicks(0, 1.3, 4, true)).toEqual([0, 0.5, 1, 1.5]);
+  });
+});
+
+describe('alert cells', () => {
+  const replay = loadReplay(text, 'o');
+
+  it('an alert is flashed where the event that raised it happened; one with no event flashes the border', () => {
+    const k = replay.frames.findIndex((f) => f.alerts.length > 0);
+    expect(k).toBeGreaterThan(0);
+    const d = drawData(replay, k);
+    for (const a of d.alerts) expect(replay.frames[k].events).toContainEqual(expect.arrayContaining([a.kind, a.x, a.y]));
+    expect(d.alerts.length).toBe(replay.frames[k].alerts.length);
+    expect(d.alertOffBoard).toBe(false);
+    // a false positive names no event of the step: no cell, the board's border instead
+    const fp = { ...replay, frames: replay.frames.map((f, i) => (i === 1 ? { ...f, events: [], alerts: ['falsePositive'] } : f)) };
+    expect(drawData(fp, 1)).toMatchObject({ alerts: [], alertOffBoard: true });
+    expect(drawData(replay, 0)).toMatchObject({ alerts: [], alertOffBoard: false });
+  });
+
+  it('the run summary reads run.json field by field and shows nothing of a malformed one', () => {
+    expect(runConfigSummary({ scenario: { id: 'rome' }, algo: 'ppo', guardrails: { env: { names: ['sandbox'] }, training: { names: ['shield'] } } })).toEqual({ scenario: 'rome', algo: 'ppo', guardrails: ['sandbox', 'shield'] });
+    expect(runConfigSummary({ scenario: { id: 'rome' }, guardrails: { env: { names: [1, { x: 1 }, 'ok'] } } })).toEqual({ scenario: 'rome', algo: '', guardrails: ['ok'] });
+    for (const bad of [null, 3, 'x', [], { scenario: 'rome' }, { scenario: { id: 7 } }]) expect(runConfigSummary(bad)).toBeNull();
   });
 });
