@@ -24,7 +24,19 @@ export function swatch(colour: string, label: string, round = false): HTMLElemen
   return [sw, elem('span', label)];
 }
 
-/** Lets the browser paint (a loading indicator) before a long synchronous piece of work. */
+/**
+ * Lets the browser paint (a loading indicator) before a long synchronous piece of work. A hidden tab paints no
+ * frames, so a timer stands in after 100 ms: the work is never held up for longer.
+ */
 export function nextPaint(): Promise<void> {
-  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+  return new Promise((resolve) => {
+    let done = false;
+    const go = () => {
+      if (done) return;
+      done = true;
+      setTimeout(resolve, 0);
+    };
+    requestAnimationFrame(go);
+    setTimeout(go, 100);
+  });
 }
