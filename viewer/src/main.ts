@@ -114,6 +114,7 @@ async function openEpisode(checkpoint: string, index: number, frame = 0): Promis
   if (state.compare) {
     refB = comparedRef(state.compare, state.run, checkpoint, index);
     if (refB) {
+      if (!cache.peek(refB.key)) setLoading(`simulating ${refB.origin.split('/').pop()} (${state.compare.run.name})…`);
       try {
         replayB = await cache.get(refB.key, refB.origin, refB.text);
       } catch (err) {
