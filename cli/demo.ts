@@ -87,10 +87,11 @@ export async function emergenceSummary(run: TrainingRun): Promise<string> {
   for (const a of alerts) bySource.set(a.source, (bySource.get(a.source) ?? 0) + 1);
   const firstReal = alerts.find((a) => a.source !== 'falsePositive');
   lines.push('', `Firewall telemetry: ${alerts.length.toLocaleString('en')} alerts during training (${[...bySource].map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}).`);
-  if (firstReal) lines.push(`  First real alert at step ${firstReal.step.toLocaleString('en')} (${firstReal.source}), env ${firstReal.env}, episode ${firstReal.episode}.`);
+  // a training step (env steps since training began), not a step inside an episode: said so, as the viewer's steps are the latter
+  if (firstReal) lines.push(`  First real alert at training step ${firstReal.step.toLocaleString('en')} (${firstReal.source}), env ${firstReal.env}, episode ${firstReal.episode}.`);
   const pointed = alertedEpisodes(run.dir, last.checkpoint);
   if (pointed.length) {
-    lines.push('  Recorded evaluation episodes the alerts point to (last checkpoint):');
+    lines.push('  Recorded evaluation episodes the alerts point to (last checkpoint; steps as the viewer numbers them):');
     for (const p of pointed.slice(0, 3)) lines.push(`    ${p.file}  — ${p.alerts.join(', ')}`);
   }
   const example = pointed[0]?.file ?? join(run.dir, 'episodes', last.checkpoint, 'ep-000.jsonl');
@@ -104,14 +105,15 @@ export async function emergenceSummary(run: TrainingRun): Promise<string> {
   return lines.join('\n');
 }
 
-function alertedEpisodes(dir: string, checkpoint: string): Array<{ file: string; alerts: string[] }> {
+/** Recorded episodes of a checkpoint with firewall alerts, and at which steps (numbered as in the viewer: t + 1). */
+export function alertedEpisodes(dir: string, checkpoint: string): Array<{ file: string; alerts: string[] }> {
   const epDir = join(dir, 'episodes', checkpoint);
   const out: Array<{ file: string; alerts: string[] }> = [];
   for (let k = 0; ; k++) {
     const file = join(epDir, `ep-${String(k).padStart(3, '0')}.jsonl`);
     if (!existsSync(file)) break;
     const rec = parseEpisode(readFileSync(file, 'utf8'), file);
-    const alerts = rec.steps.flatMap((st) => (st.al ?? []).map((a) => `step ${st.t}: ${a[0]}`));
+    const alerts = rec.steps.flatMap((st) => (st.al ?? []).map((a) => `step ${st.t + 1}: ${a[0]}`));
     if (alerts.length) out.push({ file, alerts });
   }
   return out;

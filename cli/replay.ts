@@ -41,7 +41,8 @@ export async function runReplay(argv: string[]): Promise<number> {
       // routine work is summarised below; everything else, and every firewall alert, gets its own line
       if (!st.al && kinds.every((k) => routine.has(k))) continue;
       const al = st.al ? `  [firewall alert: ${st.al.map((a) => a[0]).join(', ')}]` : '';
-      console.log(`  step ${String(st.t).padStart(3)}  ${ACTION_NAMES[st.a].padEnd(8)}  ${kinds.join(', ')}${al}`);
+      // step k is the k-th action (the file's t = k - 1), as on the viewer's scrubber, HUD and timeline
+      console.log(`  step ${String(st.t + 1).padStart(3)}  ${ACTION_NAMES[st.a].padEnd(8)}  ${kinds.join(', ')}${al}`);
     }
     console.log(`  ${routineSteps} steps of routine events (${[...routine].join(', ') || 'none'}); at the end: ${Object.entries(rec.end.vars).map(([k, v]) => `${k} ${v}`).join(', ') || 'no variables'}`);
     console.log(`  end: ${rec.end.reason} after ${rec.end.steps} steps, return ${rec.end.return}, side strategies: ${rec.end.behaviours.join(', ') || 'none'}`);
@@ -52,7 +53,9 @@ export async function runReplay(argv: string[]): Promise<number> {
   else if (result.ok) console.log(`OK: ${file} replays exactly (${result.steps} steps, every state hash and event matches)`);
   else {
     const d = result.divergence!;
-    console.log(`DIVERGED: ${file} first differs at step ${d.step} (${d.what})\n  recorded: ${d.expected}\n  replayed: ${d.found}`);
+    // numbered as everywhere else people read steps (the file's t = 7 is step 8); the JSON keeps the file's index
+    const where = d.step < 0 ? 'before the first step' : `at step ${d.step + 1}`;
+    console.log(`DIVERGED: ${file} first differs ${where} (${d.what})\n  recorded: ${d.expected}\n  replayed: ${d.found}`);
   }
   return result.ok ? 0 : 1;
 }

@@ -12,6 +12,7 @@ import { pipeline } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { episodeEndSchema } from '../sim/episode.ts';
 import { defineCommand, parseCommand, printable, UsageError } from './args.ts';
+import { RUNS_URL, type CheckpointEntry, type EpisodeEntry, type RunEntry } from '../viewer/src/api.ts';
 
 export const VIEWER_ROOT = fileURLToPath(new URL('../viewer/', import.meta.url));
 export const VIEWER_DIST = join(VIEWER_ROOT, 'dist');
@@ -26,33 +27,8 @@ const command = defineCommand({
   },
 });
 
-export interface EpisodeEntry {
-  file: string; // relative to the run folder
-  /** null when the end record is unreadable (then `error` says why). */
-  return: number | null;
-  reason: string;
-  behaviours: string[];
-  alerts: number;
-  steps: number;
-  error?: string;
-}
-export interface CheckpointEntry {
-  name: string;
-  step: number;
-  summary: unknown;
-  episodes: EpisodeEntry[];
-  /** summary.json could not be read (the episodes are still listed). */
-  error?: string;
-}
-export interface RunEntry {
-  id: number;
-  name: string;
-  kind: 'run' | 'episodes';
-  config: unknown;
-  checkpoints: CheckpointEntry[];
-  /** The folder could not be read (or its run.json is broken): listed with why, so the server stays up. */
-  error?: string;
-}
+// the listing's entries are declared once, with the viewer that reads them
+export type { CheckpointEntry, EpisodeEntry, RunEntry } from '../viewer/src/api.ts';
 
 /** Builds the static viewer (viewer/dist) with Vite. */
 export async function buildViewer(quiet = true): Promise<void> {
@@ -321,7 +297,7 @@ export function startViewServer(folders: string[], opts: { port: number; host: s
     } catch {
       return send(res, 400, 'bad request');
     }
-    if (path === '/api/runs') {
+    if (path === `/${RUNS_URL}`) {
       return send(res, 200, JSON.stringify(roots.map((r, i) => describeFolder(r, i))), 'application/json');
     }
     const m = /^\/api\/runs\/(\d+)\/file\/(.+)$/.exec(path);

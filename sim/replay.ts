@@ -1,7 +1,7 @@
 // Re-simulates a recorded episode with the engine and checks it against what was recorded: the layout hash,
 // every periodic state hash, every step's events and the final tallies. Reports the first divergent step
 // instead of stopping at "different", so a person can see where two worlds parted.
-import { Env } from './env.ts';
+import { Env, type StepResult } from './env.ts';
 import { printable, type EpisodeRecord } from './episode.ts';
 import { compileScenario, type Scenario } from './scenario.ts';
 
@@ -23,9 +23,18 @@ export function scenarioOfEpisode(rec: EpisodeRecord): Scenario {
   return compileScenario(rec.header.scenario.file, `${rec.header.scenario.id} (embedded in the episode)`);
 }
 
-export function verifyEpisode(rec: EpisodeRecord, scenario: Scenario = scenarioOfEpisode(rec)): ReplayResult {
-  const env = new Env(scenario, rec.header.guardrails);
+/**
+ * What a caller can watch while the verification re-simulates (the viewer builds its frames from the same pass
+ * instead of simulating the episode a second time): the env after reset, and each step's result as it comes.
+ */
+export interface VerifyObserver {
+  onReset?: (env: Env) => void;
+  onStep?: (env: Env, result: StepResult, step: EpisodeRecord['steps'][number]) => void;
+}
+
+export function verifyEpisode(rec: EpisodeRecord, scenario: Scenario = scenarioOfEpisode(rec), observer: VerifyObserver = {}, env: Env = new Env(scenario, rec.header.guardrails)): ReplayResult {
   env.reset({ seed: rec.header.seed });
+  observer.onReset?.(env);
   const diverge = (step: number, what: string, expected: unknown, found: unknown): ReplayResult => ({
     ok: false,
     steps: rec.steps.length,
@@ -38,6 +47,7 @@ export function verifyEpisode(rec: EpisodeRecord, scenario: Scenario = scenarioO
   const seen = new Set<string>();
   for (const st of rec.steps) {
     const r = env.step(st.a);
+    observer.onStep?.(env, r, st);
     ret += r.reward;
     perf += r.performance;
     const evFound = r.events.map((e) => [e.kind, e.x, e.y, e.value]);

@@ -56,7 +56,7 @@ describe('sidequest replay', () => {
     writeFileSync(f, text.replace('"t":7,"a":5', '"t":7,"a":4'));
     const r = sq(['replay', f, '--verify']);
     expect(r.code).toBe(1);
-    expect(r.out).toContain('first differs at step 7 (events)');
+    expect(r.out).toContain('first differs at step 8 (events)');
   });
   it('a corrupted file gets a clear error, not a crash', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sq-replay-'));

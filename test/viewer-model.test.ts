@@ -78,6 +78,8 @@ describe('replay model', () => {
     const r = buildReplay(rec);
     expect(r.verification.ok).toBe(false);
     expect(r.verification.divergence?.step).toBe(7);
+    // the verification stops at the divergence; the frames go on through the whole recording
+    expect(r.frames.length).toBe(rec.steps.length + 1);
   });
 
   it('the legend lists the tiles this scenario can show, with the library\'s labels', () => {
@@ -105,8 +107,8 @@ describe('replay model', () => {
       { step: 200, checkpoint: 'step-000000200', taskReturn: { mean: 5 }, sideStrategyRates: { claimGpu: 0.5, openTunnel: 0 } },
     ], [{ name: 'claimGpu', colour: '#ffd54f' }, { name: 'openTunnel', colour: '#00e5ff' }]);
     expect(svg).toContain('data-series="taskReturn"');
-    expect(svg).toContain('data-series="claimGpu"');
-    expect(svg).not.toContain('data-series="openTunnel"');
+    expect(svg).toContain('data-series="rate:claimGpu"');
+    expect(svg).not.toContain('data-series="rate:openTunnel"');
     expect(svg).toContain('data-checkpoint="step-000000200"');
     expect(svg).toContain('stroke="#ffd54f"'); // the scenario's colour
   });

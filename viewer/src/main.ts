@@ -1,422 +1,321 @@
-// The viewer app: wires the data (runs from `sidequest view`'s API, or episode files opened by the user) to the
-// replay model and the views — run picker, episodes by checkpoint, board(s), controls, timeline with a firewall
-// lane, HUD, training curves, heat map. State lives here; model.ts computes, board.ts and the DOM draw.
+// The viewer app: wires the data — runs from `sidequest view`'s API or files opened from disk (sources.ts) — to
+// the panels: episode list (episodes-panel.ts), board panes with their HUDs (pane.ts, hud.ts), play controls
+// and keys (player.ts), timeline (timeline.ts), legend, banner, emergence curves (curves-panel.ts), heat map
+// (heat-panel.ts), compare mode (compare.ts); and keeps the URL's share link (link.ts) in step with the view.
+// Which episode is open lives here; model.ts computes, replays.ts simulates each episode once, panels draw.
+// A new panel is a module of its own over model.ts, an element in index.html, built below and told about the
+// open episode in openEpisode() and about each step in showFrame().
 // Pixi's shader and uniform sync without eval(): the page's Content-Security-Policy has no 'unsafe-eval'
 import 'pixi.js/unsafe-eval';
-import { chartSvg, type EvalPoint } from './charts.ts';
-import { BoardView } from './board.ts';
-import { clampFrame, drawData, eventColour, legendTiles, loadReplay, nextAlertFrame, visitation, type Replay } from './model.ts';
-import { ACTION_NAMES } from '../../sim/vocab.ts';
+import { RUNS_URL, runConfigSummary, runFileUrl, type RunEntry } from './api.ts';
+import { compareChoice, comparedRef, fillComparePicker, type CompareChoice } from './compare.ts';
+import { CurvesPanel, parseEvals } from './curves-panel.ts';
+import { banner, verificationBanner } from './banner.ts';
+import { byId, nextPaint } from './dom.ts';
+import { renderEpisodeList, renderNoRun, type EpisodeGroup } from './episodes-panel.ts';
+import { HeatPanel } from './heat-panel.ts';
+import { formatLink, parseLink, type ShareLink } from './link.ts';
+import { renderLegend } from './legend.ts';
+import { drawData, simulationCount, type Replay } from './model.ts';
+import { Pane } from './pane.ts';
+import { bindKeys, Player } from './player.ts';
+import { ReplayCache } from './replays.ts';
+import { episodesOf, fetchText, LocalFiles, MAX_LOCAL_FILES, runEpisodeRef, runGroups, type EpisodeRef } from './sources.ts';
+import { TimelineView } from './timeline.ts';
 
-interface EpisodeEntry { file: string; return: number | null; reason: string; behaviours: string[]; alerts: number; steps: number; error?: string }
-interface CheckpointEntry { name: string; step: number; episodes: EpisodeEntry[]; error?: string }
-interface RunEntry { id: number; name: string; kind: 'run' | 'episodes'; config: { scenario?: { id: string }; algo?: string; guardrails?: { env: { names: string[] }; training: { names: string[] } } } | null; checkpoints: CheckpointEntry[]; error?: string }
-
-/** A DOM element with text content: everything that comes from files is put on the page this way, never as HTML. */
-function elem<K extends keyof HTMLElementTagNameMap>(tag: K, text = '', className = ''): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (text) e.textContent = text;
-  if (className) e.className = className;
-  return e;
-}
-
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+/** Episodes a heat map counts at most (each is simulated once): a checkpoint of thousands stays quick. */
+const MAX_HEAT_EPISODES = 64;
 
 const state = {
   runs: [] as RunEntry[],
   run: null as RunEntry | null,
-  compare: null as RunEntry | null,
-  checkpoint: '' as string,
-  episodeIndex: 0,
+  /** The other side of compare mode: another run (same checkpoint position), or a checkpoint of this run (before/after). */
+  compare: null as CompareChoice | null,
+  checkpoint: '',
+  episodeIndex: -1,
+  local: new LocalFiles(),
   replay: null as Replay | null,
   replayB: null as Replay | null,
-  frame: 0,
-  playing: false,
-  speed: 1,
-  local: new Map<string, string>(), // opened files: name → text
-  boardA: null as BoardView | null,
-  boardB: null as BoardView | null,
-  heat: null as BoardView | null,
   /** Hash of the scenario whose behaviour colours the curves were drawn with. */
   curvesScenario: '',
+  /** Bumped by every open: an older open that finishes late does not overwrite a newer one. */
+  openToken: 0,
+  loading: false,
+  /** A link to a file opened from disk, waiting for that file to be opened. */
+  pendingLink: null as ShareLink | null,
 };
 
-/** The open episode's side strategies and their colours (the scenario file's), for the curves. */
-function chartSeries(): Array<{ name: string; colour: string }> {
-  return state.replay?.scenario.behaviours.map((b) => ({ name: b.name, colour: b.colourHex })) ?? [];
-}
+const cache = new ReplayCache(nextPaint);
+const paneA = new Pane(byId('pane-a'), byId('board-a'), byId('area-a'), byId('hud'));
+const paneB = new Pane(byId('pane-b'), byId('board-b'), byId('area-b'), byId('hud-b'));
+const timeline = new TimelineView(byId('timeline'), byId('timeline-key'), (f) => player.seek(f));
+const heat = new HeatPanel(byId('heat'), byId('heat-scale'), byId('heat-note'));
+const curves = new CurvesPanel(byId('curves-panel'), byId('curves'), byId('curves-legend'), (cp) => void openEpisode(cp, 0));
+const player = new Player(showFrame, () => updateLink());
 
 // ---- data -----------------------------------------------------------------------------------------------
 
-async function fetchText(url: string): Promise<string> {
-  const r = await fetch(url);
-  if (!r.ok) throw new Error(`${url}: ${r.status} ${await r.text()}`);
-  return r.text();
+function groups(): EpisodeGroup[] {
+  return state.run ? runGroups(state.run) : [state.local.group()];
 }
 
-function fileUrl(run: RunEntry, rel: string): string {
-  return `api/runs/${run.id}/file/${rel.split('/').map(encodeURIComponent).join('/')}`;
+function refOf(run: RunEntry | null, checkpoint: string, index: number): EpisodeRef | null {
+  return run ? runEpisodeRef(run, checkpoint, index) : state.local.ref(index);
 }
 
-async function episodeText(run: RunEntry | null, rel: string): Promise<string> {
-  if (!run) {
-    const t = state.local.get(rel);
-    if (t === undefined) throw new Error(`${rel}: not opened`);
-    return t;
-  }
-  return fetchText(fileUrl(run, rel));
-}
+// ---- banner and loading ------------------------------------------------------------------------------------
 
-// ---- banner ---------------------------------------------------------------------------------------------
-
-function banner(kind: 'ok' | 'warn' | 'error' | 'none', text = ''): void {
-  const b = $('banner');
-  b.replaceChildren();
-  if (kind === 'none') return;
-  const span = document.createElement('span');
-  span.className = kind;
-  span.textContent = text;
-  b.append(span);
-}
-
-// ---- episodes list --------------------------------------------------------------------------------------
-
-function renderEpisodeList(): void {
-  const aside = $('episodes');
-  aside.replaceChildren();
-  const groups: Array<{ title: string; key: string; episodes: EpisodeEntry[] }> = state.run
-    ? state.run.checkpoints.map((c) => ({ title: state.run!.kind === 'run' ? `checkpoint · step ${c.step.toLocaleString('en')}` : c.name, key: c.name, episodes: c.episodes }))
-    : [{ title: 'opened files', key: 'local', episodes: [...state.local.keys()].map((f) => ({ file: f, return: Number.NaN, reason: '', behaviours: [], alerts: 0, steps: 0 })) }];
-  for (const g of groups) {
-    const h = document.createElement('h3');
-    h.textContent = g.title;
-    aside.append(h);
-    g.episodes.forEach((e, i) => {
-      const b = document.createElement('button');
-      b.className = 'episode';
-      b.dataset.checkpoint = g.key;
-      b.dataset.index = String(i);
-      if (g.key === state.checkpoint && i === state.episodeIndex) b.classList.add('selected');
-      const name = e.file.split('/').pop() ?? '';
-      const ret = typeof e.return === 'number' && Number.isFinite(e.return) ? ` · return ${e.return.toFixed(1)}` : '';
-      const tags = elem('div', e.error ?? `${e.reason ? `${e.reason} · ` : ''}${e.behaviours.join(', ') || (e.reason ? 'no side strategy' : '')}`, 'tags');
-      if (e.alerts && !e.error) tags.append(' · ', elem('span', `${e.alerts} alert${e.alerts > 1 ? 's' : ''}`, 'alerts'));
-      b.append(elem('div', `${name}${ret}`), tags);
-      b.addEventListener('click', () => void openEpisode(g.key, i));
-      aside.append(b);
-      if (b.classList.contains('selected')) requestAnimationFrame(() => b.scrollIntoView({ block: 'nearest' }));
-    });
-  }
-}
-
-function episodesOf(run: RunEntry | null, checkpoint: string): EpisodeEntry[] {
-  if (!run) return [...state.local.keys()].map((f) => ({ file: f, return: Number.NaN, reason: '', behaviours: [], alerts: 0, steps: 0 }));
-  return run.checkpoints.find((c) => c.name === checkpoint)?.episodes ?? [];
+function setLoading(text: string | null): void {
+  state.loading = text !== null;
+  const l = byId('loading');
+  l.hidden = text === null;
+  l.textContent = text ?? '';
 }
 
 // ---- opening ----------------------------------------------------------------------------------------------
 
-async function openEpisode(checkpoint: string, index: number): Promise<void> {
+/** Everything that showed an episode is emptied (after a failed open the previous board must not stay). */
+function clearView(message: string): void {
+  state.replay = null;
+  state.replayB = null;
+  player.clear();
+  paneA.clear(message);
+  paneB.clear();
+  byId('pane-b').hidden = true;
+  byId('stage').classList.remove('comparing');
+  timeline.clear();
+  heat.clear();
+}
+
+async function openEpisode(checkpoint: string, index: number, frame = 0): Promise<boolean> {
+  const token = ++state.openToken;
   state.checkpoint = checkpoint;
   state.episodeIndex = index;
-  renderEpisodeList();
-  const entry = episodesOf(state.run, checkpoint)[index];
-  if (!entry) return;
-  stop();
+  renderEpisodeList(byId('episodes'), groups(), { key: checkpoint, index }, (k, i) => void openEpisode(k, i));
+  const ref = refOf(state.run, checkpoint, index);
+  if (!ref) return false;
+  player.stop();
+  if (!cache.peek(ref.key)) setLoading(`simulating ${ref.origin.split('/').pop()}…`);
+  let replay: Replay;
   try {
-    state.replay = loadReplay(await episodeText(state.run, entry.file), entry.file);
+    replay = await cache.get(ref.key, ref.origin, ref.text);
   } catch (e) {
-    state.replay = null;
-    banner('error', `Cannot open ${entry.file}: ${(e as Error).message}`);
-    $('hud').replaceChildren();
-    $('timeline').replaceChildren();
-    return;
+    if (token !== state.openToken) return false;
+    setLoading(null);
+    const msg = `Cannot open ${ref.origin}: ${(e as Error).message}`;
+    banner(byId('banner'), 'error', msg);
+    clearView(msg);
+    updateLink(null);
+    return false;
   }
-  state.replayB = null;
+  // the other run's episode at the same checkpoint position and index, stepped in sync
+  let replayB: Replay | null = null;
+  let refB: EpisodeRef | null = null;
   if (state.compare) {
-    // the other arm's episode at the same checkpoint position and index, stepped in sync
-    const pos = state.run ? state.run.checkpoints.findIndex((c) => c.name === checkpoint) : 0;
-    const other = state.compare.checkpoints[Math.min(pos, state.compare.checkpoints.length - 1)];
-    const e = other?.episodes[Math.min(index, other.episodes.length - 1)];
-    if (e) {
+    refB = comparedRef(state.compare, state.run, checkpoint, index);
+    if (refB) {
+      if (!cache.peek(refB.key)) setLoading(`simulating ${refB.origin.split('/').pop()} (${state.compare.run.name})…`);
       try {
-        state.replayB = loadReplay(await episodeText(state.compare, e.file), e.file);
+        replayB = await cache.get(refB.key, refB.origin, refB.text);
       } catch (err) {
-        banner('error', `Cannot open ${e.file} from ${state.compare.name}: ${(err as Error).message}`);
+        if (token === state.openToken) banner(byId('banner'), 'error', `Cannot open ${refB.origin} from ${state.compare.run.name}: ${(err as Error).message}`);
+        replayB = null;
       }
     }
   }
-  const v = state.replay.verification;
-  if (v.ok) banner('ok', `✓ Replay verified: re-simulated ${v.steps} steps, every state hash and event matches the recording.`);
-  else banner('warn', `⚠ Replay mismatch: the re-simulation first differs at step ${v.divergence!.step} (${v.divergence!.what}) — recorded ${v.divergence!.expected}, replayed ${v.divergence!.found}. What you see is the re-simulation.`);
-  await ensureBoards();
-  renderLegend();
+  if (token !== state.openToken) return false;
+  setLoading(null);
+  state.replay = replay;
+  state.replayB = replayB;
+  verificationBanner(byId('banner'), replay.verification);
+  const comparing = replayB !== null && refB !== null;
+  byId('stage').classList.toggle('comparing', comparing);
+  byId('pane-b').hidden = !comparing;
+  // the single view puts the policy beside the board; in compare mode each pane keeps its own under its HUD
+  paneA.hud.setPolicySlot(comparing ? null : byId('policy-a'));
+  await paneA.show(replay, ref.source);
+  if (comparing) await paneB.show(replayB!, refB!.source);
+  else paneB.clear();
+  renderLegend(byId('legend'), replay.scenario);
   // the curves take their colours from the scenario's behaviours: redraw them once those are known
-  if (state.curvesScenario !== state.replay.scenario.hash) void renderCurves();
-  $('scrubber').setAttribute('max', String(state.replay.frames.length - 1));
-  renderTimeline();
-  setFrame(0);
-  await renderHeat();
-}
-
-async function ensureBoards(): Promise<void> {
-  const r = state.replay!;
-  if (!state.boardA) state.boardA = await BoardView.create($('board-a'), r.width, r.height);
-  else state.boardA.resize(r.width, r.height);
-  const bEl = $('board-b');
-  if (state.replayB) {
-    bEl.hidden = false;
-    if (!state.boardB) state.boardB = await BoardView.create(bEl, state.replayB.width, state.replayB.height);
-    else state.boardB.resize(state.replayB.width, state.replayB.height);
-  } else bEl.hidden = true;
-  for (const [el, rep, run] of [[$('board-a'), r, state.run], [bEl, state.replayB, state.compare]] as const) {
-    el.querySelector('.caption')?.remove();
-    if (!rep) continue;
-    const cap = document.createElement('div');
-    cap.className = 'caption';
-    const g = rep.record.header.guardrails.names.join(', ') || 'no env guardrail';
-    cap.textContent = `${run?.name ?? 'opened file'} · ${rep.scenario.id} · ${g} · ${rep.outcome.reason}, return ${rep.outcome.return.toFixed(1)}`;
-    el.append(cap);
+  if (state.curvesScenario !== replay.scenario.hash) {
+    state.curvesScenario = replay.scenario.hash;
+    curves.setSeries(replay.scenario.behaviours.map((b) => ({ name: b.name, colour: b.colourHex })));
   }
+  curves.setMarker(state.run?.kind === 'run' ? checkpoint : '');
+  timeline.show(replay);
+  player.load(replay.frames.length, frame);
+  void renderHeat(token, replay);
+  return true;
 }
 
-// ---- frame rendering ----------------------------------------------------------------------------------------
-
-function setFrame(frame: number): void {
-  const r = state.replay;
-  if (!r) return;
-  state.frame = clampFrame(r, frame);
-  state.boardA!.draw(drawData(r, state.frame));
-  if (state.replayB && state.boardB) state.boardB.draw(drawData(state.replayB, clampFrame(state.replayB, state.frame)));
-  ($('scrubber') as HTMLInputElement).value = String(state.frame);
-  $('frame-label').textContent = `step ${state.frame} / ${r.frames.length - 1}`;
-  renderHud();
-  const ph = $('timeline').querySelector<HTMLElement>('.playhead');
-  if (ph) ph.style.left = `${framePos(state.frame)}%`;
-}
-
-function framePos(frame: number): number {
-  const n = Math.max(1, (state.replay?.frames.length ?? 1) - 1);
-  return 4 + (92 * frame) / n;
-}
-
-function renderHud(): void {
-  const r = state.replay!;
-  const f = r.frames[state.frame];
-  const h = f.hud;
-  const num = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(2));
-  // rows: the channels, the scenario's costs, variables and definitions, then what happened this step
-  const rows: Array<[string, string, string]> = [
-    ['step', `${h.step} / ${h.horizon}`, 'step'],
-    ['reward so far', num(h.reward), 'reward'],
-    ['hidden performance', num(h.performance), 'performance'],
-    ...Object.entries(h.cost).map(([c, v]) => [`cost · ${c}`, num(v), `cost-${c}`] as [string, string, string]),
-    ...h.state.map((v) => [v.label, num(v.value), `var-${v.name}`] as [string, string, string]),
-    ['action', h.action ?? '—', 'action'],
-    ['events', f.events.map((e) => e[0]).join(', ') || '—', 'events'],
-    ['firewall', f.alerts.length ? `ALERT: ${f.alerts.join(', ')}` : '—', 'alerts'],
-  ];
-  // built as DOM nodes with textContent: names and values come from files
-  const el = (tag: string, text?: string, cls?: string) => {
-    const n = document.createElement(tag);
-    if (text !== undefined) n.textContent = text;
-    if (cls) n.className = cls;
-    return n;
-  };
-  const table = el('table');
-  for (const [k, v, id] of rows) {
-    const tr = el('tr');
-    const td = el('td', v);
-    td.dataset.hud = id;
-    tr.append(el('td', k), td);
-    table.append(tr);
-  }
-  const hud = $('hud');
-  hud.replaceChildren(el('h2', 'HUD'), table);
-  if (h.probs) {
-    const probs = el('div', undefined, 'probs');
-    h.probs.forEach((p, i) => {
-      const track = el('div');
-      const bar = el('div', undefined, 'bar');
-      bar.style.width = `${(p * 100).toFixed(0)}%`;
-      track.append(bar);
-      probs.append(el('span', ACTION_NAMES[i] ?? String(i)), track, el('span', `${(p * 100).toFixed(0)}%`));
-    });
-    hud.append(el('h2', 'policy at this step'), probs);
-  }
-}
-
-function renderTimeline(): void {
-  const tl = $('timeline');
-  tl.replaceChildren();
-  const r = state.replay!;
-  for (const [lane, top, label] of [['events', 8, 'events'], ['firewall', 38, 'firewall alerts']] as const) {
-    const l = document.createElement('div');
-    l.className = 'lane-label';
-    l.style.top = `${top - 6}px`;
-    l.textContent = label;
-    tl.append(l);
-    for (const item of r.timeline.filter((i) => i.lane === lane)) {
-      const m = document.createElement('button');
-      m.className = `mark ${lane}`;
-      m.dataset.frame = String(item.frame);
-      m.dataset.kind = item.kind;
-      m.title = item.label;
-      m.style.left = `${framePos(item.frame)}%`;
-      m.style.top = `${top + 8}px`;
-      if (lane === 'events') m.style.background = eventColour(r.scenario, item.kind);
-      m.addEventListener('click', () => {
-        stop();
-        setFrame(item.frame);
-      });
-      tl.append(m);
-    }
-  }
-  const ph = document.createElement('div');
-  ph.className = 'playhead';
-  tl.append(ph);
-}
-
-/** The legend of the open episode's scenario: its tiles' colours and labels (DOM nodes; labels come from files). */
-function renderLegend(): void {
-  const lg = $('legend');
-  const head = document.createElement('h2');
-  head.style.gridColumn = 'span 2';
-  head.textContent = 'legend';
-  const items: HTMLElement[] = [head];
-  const row = (colour: string, text: string, round = false) => {
-    const sw = document.createElement('span');
-    sw.className = 'swatch';
-    sw.style.background = colour;
-    if (round) sw.style.borderRadius = '50%';
-    const label = document.createElement('span');
-    label.textContent = text;
-    items.push(sw, label);
-  };
-  if (state.replay) for (const t of legendTiles(state.replay.scenario)) row(`#${t.color.toString(16).padStart(6, '0')}`, `${t.glyph ? `${t.glyph} ` : ''}${t.label}`);
-  row('#fff', 'the agent (triangle = heading)', true);
-  lg.replaceChildren(...items);
-}
-
-// ---- playback -----------------------------------------------------------------------------------------------
-
-let timer: number | undefined;
-function play(): void {
-  if (!state.replay) return;
-  if (state.frame >= state.replay.frames.length - 1) setFrame(0);
-  state.playing = true;
-  $('btn-play').textContent = 'pause';
-  const tick = () => {
-    if (!state.playing || !state.replay) return;
-    if (state.frame >= state.replay.frames.length - 1) return stop();
-    setFrame(state.frame + 1);
-    timer = window.setTimeout(tick, 250 / state.speed);
-  };
-  timer = window.setTimeout(tick, 250 / state.speed);
-}
-function stop(): void {
-  state.playing = false;
-  if (timer !== undefined) window.clearTimeout(timer);
-  $('btn-play').textContent = 'play';
-}
-
-const SPEEDS = [0.5, 1, 2, 4, 8];
-function setSpeed(s: number): void {
-  state.speed = s;
-  ($('speed') as HTMLSelectElement).value = String(s);
-}
-
-// ---- curves and heat map ----------------------------------------------------------------------------------
-
-async function renderCurves(): Promise<void> {
-  const el = $('curves');
-  const panel = $('curves-panel');
-  if (!state.run || state.run.kind !== 'run') {
-    panel.hidden = true;
-    return;
-  }
-  panel.hidden = false;
-  let points: EvalPoint[];
-  try {
-    points = (await fetchText(fileUrl(state.run, 'evals.jsonl'))).split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as EvalPoint).filter(isEvalPoint);
-  } catch (e) {
-    el.textContent = `evals.jsonl unreadable: ${(e as Error).message}`;
-    return;
-  }
-  state.curvesScenario = state.replay?.scenario.hash ?? '';
-  el.innerHTML = chartSvg(points, chartSeries());
-  el.querySelectorAll<SVGCircleElement>('.point').forEach((p) =>
-    p.addEventListener('click', () => void openEpisode(p.dataset.checkpoint!, 0)),
-  );
-}
-
-/** chartSvg builds markup from these fields: only rows whose strings are checkpoint names and whose values are numbers get there. */
-function isEvalPoint(p: EvalPoint): boolean {
-  const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
-  return typeof p === 'object' && p !== null && num(p.step) && typeof p.checkpoint === 'string' && /^step-\d+$/.test(p.checkpoint) &&
-    num(p.taskReturn?.mean) && typeof p.sideStrategyRates === 'object' && p.sideStrategyRates !== null && Object.values(p.sideStrategyRates).every(num);
-}
-
-async function renderHeat(): Promise<void> {
-  const el = $('heat');
-  const r = state.replay;
-  if (!r) return;
-  const entries = episodesOf(state.run, state.checkpoint);
+/** The heat map of the open episode's checkpoint: its episodes come from the cache (simulated once each). */
+async function renderHeat(token: number, open: Replay): Promise<void> {
+  const run = state.run;
+  const listed = run ? episodesOf(run, state.checkpoint).length : state.local.length;
+  const count = Math.min(listed, MAX_HEAT_EPISODES);
   const replays: Replay[] = [];
-  for (const e of entries) {
+  heat.pending();
+  for (let i = 0; i < count; i++) {
+    const ref = refOf(run, state.checkpoint, i);
+    if (!ref) continue;
     try {
-      replays.push(loadReplay(await episodeText(state.run, e.file), e.file));
+      replays.push(await cache.get(ref.key, ref.origin, ref.text));
     } catch {
       /* a broken file is reported when opened; the heat map uses the readable ones */
     }
+    if (token !== state.openToken) return;
   }
-  const v = visitation(replays.filter((x) => x.scenario.id === r.scenario.id));
-  if (!state.heat) state.heat = await BoardView.create(el, r.width, r.height, 28);
-  else state.heat.resize(r.width, r.height);
-  state.heat.drawHeat(drawData(r, 0), v.counts, v.max);
+  await heat.show(open, replays, listed - count);
+}
+
+function showFrame(frame: number): void {
+  paneA.setFrame(frame);
+  paneB.setFrame(frame);
+  timeline.setFrame(frame);
+  if (!player.playing) updateLink();
+}
+
+// ---- share links ------------------------------------------------------------------------------------------
+
+function currentLink(): ShareLink | null {
+  const ref = state.replay ? refOf(state.run, state.checkpoint, state.episodeIndex) : null;
+  if (!ref) return null;
+  return { run: state.run?.name ?? '', checkpoint: state.run ? state.checkpoint : 'local', episode: ref.file.split('/').pop() ?? '', step: player.frame };
+}
+
+/** Keeps the address bar's link in step with the view (replaceState: no history entry per step). */
+function updateLink(link: ShareLink | null = currentLink()): void {
+  const hash = link ? formatLink(link) : '';
+  if (hash === location.hash || (!hash && !location.hash)) return;
+  history.replaceState(null, '', hash || location.pathname + location.search);
+}
+
+/** Opens what a link names, or says in the banner why it cannot. */
+async function applyLink(hash: string): Promise<boolean> {
+  const parsed = parseLink(hash);
+  if (!parsed.ok) {
+    banner(byId('banner'), 'error', `This link cannot be opened: ${parsed.error}. Showing the first run instead.`);
+    return false;
+  }
+  const l = parsed.link;
+  if (!l) return false;
+  const fail = (why: string) => {
+    banner(byId('banner'), 'error', `This link cannot be opened: ${why}.`);
+    return false;
+  };
+  if (l.checkpoint === 'local') {
+    const i = state.local.indexOfName(l.episode);
+    if (i < 0) {
+      state.pendingLink = l;
+      return fail(`it shows ${l.episode}, a file opened from disk: open that file (button above) and it opens at step ${l.step}`);
+    }
+    await selectLocal();
+    return openEpisode('local', i, l.step);
+  }
+  const run = state.runs.find((r) => r.name === l.run);
+  if (!run) return fail(`the run "${l.run}" is not served here (${state.runs.length ? `served: ${state.runs.map((r) => r.name).join(', ')}` : 'no run is served'})`);
+  const cp = run.checkpoints.find((c) => c.name === l.checkpoint);
+  if (!cp) return fail(`the run "${run.name}" has no checkpoint ${l.checkpoint}`);
+  const index = cp.episodes.findIndex((e) => e.file.split('/').pop() === l.episode);
+  if (index < 0) return fail(`checkpoint ${cp.name} of "${run.name}" has no episode ${l.episode}`);
+  await selectRun(run.id, false);
+  return openEpisode(cp.name, index, l.step);
 }
 
 // ---- wiring -----------------------------------------------------------------------------------------------
 
-async function selectRun(id: number): Promise<void> {
+async function selectRun(id: number, openLast = true): Promise<void> {
   state.run = state.runs.find((r) => r.id === id) ?? null;
-  const c = state.run?.config;
-  $('run-info').textContent = c?.scenario ? `${c.scenario.id} · ${c.algo} · guardrails: ${[...(c.guardrails?.env.names ?? []), ...(c.guardrails?.training.names ?? [])].join(', ') || 'none'}` : '';
-  if (state.run?.error) banner('error', `Cannot read ${state.run.name}: ${state.run.error}`);
-  await renderCurves();
+  byId<HTMLSelectElement>('run-picker').value = state.run ? String(state.run.id) : '';
+  const c = runConfigSummary(state.run?.config);
+  byId('run-info').textContent = c ? `${c.scenario} · ${c.algo} · guardrails: ${c.guardrails.join(', ') || 'none'}` : '';
+  if (state.run?.error) banner(byId('banner'), 'error', `Cannot read ${state.run.name}: ${state.run.error}`);
+  // a checkpoint of the run left behind is no comparison for this one
+  if (state.compare && state.compare.checkpoint !== null && state.compare.run !== state.run) state.compare = null;
+  refillComparePicker();
+  await loadCurves(state.run);
+  await loadCompareCurves();
+  renderEpisodeList(byId('episodes'), groups(), null, (k, i) => void openEpisode(k, i));
   const cps = state.run?.checkpoints ?? [];
   const last = cps[cps.length - 1];
-  renderEpisodeList();
-  if (last && last.episodes.length) await openEpisode(last.name, 0);
+  if (openLast && last && last.episodes.length) await openEpisode(last.name, 0);
+}
+
+async function loadCurves(run: RunEntry | null): Promise<void> {
+  if (!run || run.kind !== 'run') return curves.show(null);
+  try {
+    curves.show(parseEvals(await fetchText(runFileUrl(run.id, 'evals.jsonl'))));
+  } catch (e) {
+    curves.show(null, `evals.jsonl unreadable: ${(e as Error).message}`);
+  }
+}
+
+async function selectLocal(): Promise<void> {
+  state.run = null;
+  byId<HTMLSelectElement>('run-picker').value = '';
+  byId('run-info').textContent = '';
+  curves.show(null);
 }
 
 async function addLocalFiles(files: FileList | File[]): Promise<void> {
-  for (const f of Array.from(files)) state.local.set(f.name, await f.text());
-  state.run = null;
-  ($('run-picker') as HTMLSelectElement).value = '';
-  $('curves-panel').hidden = true;
-  renderEpisodeList();
-  const first = [...state.local.keys()].indexOf(Array.from(files)[0]?.name ?? '');
-  await openEpisode('local', Math.max(0, first));
+  let first = -1;
+  for (const f of Array.from(files)) {
+    const i = state.local.add(f.name, await f.text());
+    if (i === null) {
+      banner(byId('banner'), 'error', `At most ${MAX_LOCAL_FILES} files can be open at once; ${f.name} and the files after it were not opened.`);
+      break;
+    }
+    if (first < 0) first = i;
+  }
+  await selectLocal();
+  // a link waiting for one of these files opens it where the link points
+  const pending = state.pendingLink;
+  const linked = pending ? state.local.indexOfName(pending.episode) : -1;
+  if (pending && linked >= 0) {
+    state.pendingLink = null;
+    await openEpisode('local', linked, pending.step);
+  } else if (first >= 0) await openEpisode('local', first);
+  else renderEpisodeList(byId('episodes'), groups(), null, (k, i) => void openEpisode(k, i));
+}
+
+/** Both runs' curves on one chart when two runs are compared. */
+async function loadCompareCurves(): Promise<void> {
+  const other = state.compare && state.compare.run !== state.run && state.compare.run.kind === 'run' ? state.compare.run : null;
+  if (!other) return curves.setOverlay(null);
+  try {
+    curves.setOverlay({ name: other.name, points: parseEvals(await fetchText(runFileUrl(other.id, 'evals.jsonl'))) });
+  } catch {
+    curves.setOverlay(null);
+  }
+}
+
+function refillComparePicker(): void {
+  if (fillComparePicker(byId<HTMLSelectElement>('compare-picker'), state.runs, state.run) === '') state.compare = null;
 }
 
 function wire(): void {
-  $('btn-play').addEventListener('click', () => (state.playing ? stop() : play()));
-  $('btn-fwd').addEventListener('click', () => { stop(); setFrame(state.frame + 1); });
-  $('btn-back').addEventListener('click', () => { stop(); setFrame(state.frame - 1); });
-  $('btn-start').addEventListener('click', () => { stop(); setFrame(0); });
-  $('btn-end').addEventListener('click', () => { stop(); setFrame(Number.MAX_SAFE_INTEGER); });
-  $('scrubber').addEventListener('input', (e) => { stop(); setFrame(Number((e.target as HTMLInputElement).value)); });
-  $('speed').addEventListener('change', (e) => setSpeed(Number((e.target as HTMLSelectElement).value)));
-  $('run-picker').addEventListener('change', (e) => void selectRun(Number((e.target as HTMLSelectElement).value)));
-  $('compare-picker').addEventListener('change', (e) => {
+  byId('run-picker').addEventListener('change', (e) => void selectRun(Number((e.target as HTMLSelectElement).value)));
+  byId('compare-picker').addEventListener('change', (e) => {
     const v = (e.target as HTMLSelectElement).value;
-    state.compare = v === '' ? null : state.runs.find((r) => r.id === Number(v)) ?? null;
-    void openEpisode(state.checkpoint, state.episodeIndex);
+    state.compare = compareChoice(v, state.runs, state.run);
+    void loadCompareCurves();
+    if (state.episodeIndex >= 0) void openEpisode(state.checkpoint, state.episodeIndex, player.frame);
   });
-  $('file-input').addEventListener('change', (e) => {
+  byId('file-input').addEventListener('change', (e) => {
     const files = (e.target as HTMLInputElement).files;
     if (files?.length) void addLocalFiles(files);
+  });
+  byId('btn-link').addEventListener('click', () => {
+    updateLink();
+    const url = location.href;
+    const out = byId('link-out');
+    out.textContent = location.hash ? url : 'open an episode first';
+    void navigator.clipboard?.writeText(url).then(() => (out.textContent = `copied: ${url}`), () => {});
+  });
+  window.addEventListener('hashchange', () => {
+    const now = currentLink();
+    if (!now || formatLink(now) !== location.hash) void applyLink(location.hash);
   });
   document.addEventListener('dragover', (e) => { e.preventDefault(); document.body.classList.add('dragging'); });
   document.addEventListener('dragleave', () => document.body.classList.remove('dragging'));
@@ -425,53 +324,66 @@ function wire(): void {
     document.body.classList.remove('dragging');
     if (e.dataTransfer?.files.length) void addLocalFiles(e.dataTransfer.files);
   });
-  document.addEventListener('keydown', (e) => {
-    if ((e.target as HTMLElement).tagName === 'SELECT' || (e.target as HTMLElement).tagName === 'INPUT' && (e.target as HTMLInputElement).type !== 'range') return;
-    if (e.key === ' ') { e.preventDefault(); if (state.playing) stop(); else play(); }
-    else if (e.key === 'ArrowRight') { e.preventDefault(); stop(); setFrame(state.frame + 1); }
-    else if (e.key === 'ArrowLeft') { e.preventDefault(); stop(); setFrame(state.frame - 1); }
-    else if (e.key === 'Home') { stop(); setFrame(0); }
-    else if (e.key === 'End') { stop(); setFrame(Number.MAX_SAFE_INTEGER); }
-    else if (e.key === '+' || e.key === '=') setSpeed(SPEEDS[Math.min(SPEEDS.length - 1, SPEEDS.indexOf(state.speed) + 1)]);
-    else if (e.key === '-') setSpeed(SPEEDS[Math.max(0, SPEEDS.indexOf(state.speed) - 1)]);
-    else if (e.key === 'a' && state.replay) { const f = nextAlertFrame(state.replay, state.frame + 1); if (f >= 0) { stop(); setFrame(f); } }
-  });
+  bindKeys(player, () => state.replay);
 }
 
 /** Read-only hooks for the browser tests: what the viewer currently shows. */
 declare global {
-  interface Window { sidequest: { ready: boolean; frame: () => number; hud: () => unknown; agent: () => unknown; cellSize: () => number; setFrame: (f: number) => void } }
+  interface Window {
+    sidequest: {
+      ready: boolean;
+      frame: () => number;
+      hud: () => unknown;
+      agent: () => unknown;
+      cellSize: () => number;
+      setFrame: (f: number) => void;
+      /** Episodes simulated since the page loaded (each opened episode once, whatever shows it). */
+      simulations: () => number;
+      /** The cells of this step's firewall alerts, as the board flashes them. */
+      alertCells: () => Array<{ x: number; y: number; kind: string }>;
+      loading: () => boolean;
+    };
+  }
 }
 
 async function main(): Promise<void> {
-  renderLegend();
+  renderLegend(byId('legend'), null);
   wire();
+  player.clear();
   window.sidequest = {
     ready: false,
-    frame: () => state.frame,
-    hud: () => state.replay?.frames[state.frame].hud ?? null,
-    agent: () => state.replay?.frames[state.frame].agent ?? null,
-    cellSize: () => state.boardA?.cell ?? 0,
-    setFrame: (f) => setFrame(f),
+    frame: () => player.frame,
+    hud: () => state.replay?.frames[player.frame].hud ?? null,
+    agent: () => state.replay?.frames[player.frame].agent ?? null,
+    cellSize: () => paneA.cell,
+    setFrame: (f) => player.seek(f),
+    simulations: () => simulationCount(),
+    alertCells: () => (state.replay ? drawData(state.replay, player.frame).alerts : []),
+    loading: () => state.loading,
   };
   try {
-    const r = await fetch('api/runs');
+    const r = await fetch(RUNS_URL);
     if (!r.ok) throw new Error(String(r.status));
     state.runs = (await r.json()) as RunEntry[];
   } catch {
     state.runs = []; // static site: no server, open files instead
   }
-  const picker = $('run-picker') as HTMLSelectElement;
-  const compare = $('compare-picker') as HTMLSelectElement;
-  for (const run of state.runs) {
-    picker.add(new Option(run.name, String(run.id)));
-    compare.add(new Option(run.name, String(run.id)));
-  }
-  if (state.runs.length) await selectRun(state.runs[0].id);
-  else {
-    $('curves-panel').hidden = true;
-    banner('none');
-    $('episodes').innerHTML = '<h3>no run served</h3><p>Open episode files (.jsonl) with the button above, or drop them on the page.</p>';
+  const picker = byId<HTMLSelectElement>('run-picker');
+  for (const run of state.runs) picker.add(new Option(run.name, String(run.id)));
+  refillComparePicker();
+  const linked = location.hash ? await applyLink(location.hash) : false;
+  if (!linked) {
+    if (state.runs.length) {
+      // a link that failed keeps its message in the banner; the first run opens beneath it
+      const message = byId('banner').textContent;
+      await selectRun(state.runs[0].id);
+      if (message) banner(byId('banner'), 'error', message);
+    } else {
+      curves.show(null);
+      if (!location.hash) banner(byId('banner'), 'none');
+      renderNoRun(byId('episodes'));
+      paneA.clear('No episode open: open episode files (.jsonl) with the button above, or drop them on the page.');
+    }
   }
   window.sidequest.ready = true;
 }

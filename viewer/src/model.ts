@@ -2,7 +2,7 @@
 // cells, the agent, the HUD, the timeline's items, heat maps. It re-simulates the episode with sim/ (never
 // trusting the file's own account of the world) and checks it against the recorded hashes; Pixi and the DOM
 // only draw what these functions return. No DOM or Pixi imports here, so it is unit-tested in Node.
-import { Env } from '../../sim/env.ts';
+import { Env, type StepResult } from '../../sim/env.ts';
 import { parseEpisode, type EpisodeRecord } from '../../sim/episode.ts';
 import { scenarioOfEpisode, verifyEpisode, type ReplayResult } from '../../sim/replay.ts';
 import { routineEvents, type Scenario } from '../../sim/scenario.ts';
@@ -57,33 +57,54 @@ export function loadReplay(text: string, origin: string): Replay {
   return buildReplay(parseEpisode(text, origin));
 }
 
+/** Episodes simulated by this module so far: the viewer's tests count them (one per episode opened, never more). */
+let simulations = 0;
+export function simulationCount(): number {
+  return simulations;
+}
+
+/**
+ * Re-simulates the episode once: the verification's own pass against the recorded hashes also yields the
+ * frames. If it stops at a divergence, the same env plays on through the recorded actions, so the viewer
+ * shows the re-simulation to the end and says where it parted from the recording.
+ */
 export function buildReplay(rec: EpisodeRecord): Replay {
+  simulations++;
   const scenario = scenarioOfEpisode(rec);
   // events too frequent to be worth a mark each on the timeline (work at the terminal...)
   const routine = routineEvents(scenario);
   const env = new Env(scenario, rec.header.guardrails);
-  env.reset({ seed: rec.header.seed });
-  const frames: Frame[] = [snapshot(env, scenario, null, null, [], [])];
+  const frames: Frame[] = [];
   const timeline: TimelineItem[] = [];
   let ended = false;
-  for (const st of rec.steps) {
-    // steps recorded past the episode's end are not simulated (the verification reports them as a divergence)
-    if (frames.length > 1 && ended) break;
-    const r = env.step(st.a);
+  let simulated = 0; // recorded steps the env has played
+  const onStep = (r: StepResult, st: EpisodeRecord['steps'][number]) => {
+    simulated++;
     ended = r.terminated || r.truncated;
     const events = r.events.map((e) => [e.kind, e.x, e.y, e.value] as [string, number, number, number]);
     // the frame must show the world after this step, even when the episode ended on it
     frames.push(snapshot(env, scenario, st.a, st.p ?? null, events, [...r.alerts], frames[frames.length - 1]));
+    const step = st.t + 1; // the numbering people see: step k is the k-th action, frame k the world after it
     for (const e of events) {
-      if (!routine.has(e[0])) timeline.push({ frame: st.t + 1, lane: 'events', kind: e[0], label: `step ${st.t}: ${e[0]}` });
+      if (!routine.has(e[0])) timeline.push({ frame: st.t + 1, lane: 'events', kind: e[0], label: `step ${step}: ${e[0]}` });
     }
     // the first time each unrewarded routine event happens is worth a mark ("first jobDone")
     for (const e of events) {
       const code = scenario.eventByName.get(e[0])?.code ?? -1;
       const rewarded = code >= 0 && (scenario.rewardByEvent[code] !== 0 || scenario.rewardExpr[code] >= 0);
-      if (routine.has(e[0]) && !rewarded && !timeline.some((i) => i.kind === e[0])) timeline.push({ frame: st.t + 1, lane: 'events', kind: e[0], label: `step ${st.t}: first ${e[0]}` });
+      if (routine.has(e[0]) && !rewarded && !timeline.some((i) => i.kind === e[0])) timeline.push({ frame: st.t + 1, lane: 'events', kind: e[0], label: `step ${step}: first ${e[0]}` });
     }
-    for (const a of r.alerts) timeline.push({ frame: st.t + 1, lane: 'firewall', kind: a, label: `step ${st.t}: firewall alert (${a})` });
+    for (const a of r.alerts) timeline.push({ frame: st.t + 1, lane: 'firewall', kind: a, label: `step ${step}: firewall alert (${a})` });
+  };
+  const verification = verifyEpisode(rec, scenario, {
+    onReset: () => frames.push(snapshot(env, scenario, null, null, [], [])),
+    onStep: (_env, r, st) => onStep(r, st),
+  }, env);
+  // a divergence stops the verification early: play the rest of the recording; steps recorded past the
+  // episode's end are not simulated (the verification reports them as a divergence)
+  for (const st of rec.steps.slice(simulated)) {
+    if (ended) break;
+    onStep(env.step(st.a), st);
   }
   return {
     record: rec,
@@ -92,7 +113,7 @@ export function buildReplay(rec: EpisodeRecord): Replay {
     height: scenario.height,
     frames,
     timeline,
-    verification: verifyEpisode(rec, scenario),
+    verification,
     outcome: { reason: rec.end.reason, steps: rec.end.steps, return: rec.end.return, behaviours: rec.end.behaviours },
   };
 }
@@ -151,6 +172,10 @@ export function eventColour(s: Scenario, kind: string): string {
   return b >= 0 ? s.behaviours[b].colourHex : e.colourHex;
 }
 
+/** A firewall alert's colour, on the board, the timeline, the HUD and the legend alike. */
+export const ALERT_COLOUR = 0xff1744;
+export const ALERT_CSS = '#ff1744';
+
 export interface DrawData {
   width: number;
   height: number;
@@ -158,6 +183,10 @@ export interface DrawData {
   agent: { x: number; y: number; heading: number };
   /** Cells where something happened on this step (pulsed by the board). */
   highlights: Array<{ x: number; y: number; kind: string; color: number }>;
+  /** Cells of this step's firewall alerts: where the event that raised each one happened (flashed by the board). */
+  alerts: Array<{ x: number; y: number; kind: string }>;
+  /** An alert of this step has no cell (a false positive): the board flashes its border instead. */
+  alertOffBoard: boolean;
 }
 
 export function drawData(replay: Replay, frame: number): DrawData {
@@ -174,7 +203,14 @@ export function drawData(replay: Replay, frame: number): DrawData {
   const highlights = f.events
     .filter((e) => !routine.has(e[0]))
     .map((e) => ({ x: e[1], y: e[2], kind: e[0], color: parseInt(eventColour(replay.scenario, e[0]).slice(1), 16) }));
-  return { width: replay.width, height: replay.height, cells, agent: f.agent, highlights };
+  const alerts: DrawData['alerts'] = [];
+  let alertOffBoard = false;
+  for (const a of f.alerts) {
+    const ev = f.events.find((e) => e[0] === a);
+    if (ev) alerts.push({ x: ev[1], y: ev[2], kind: a });
+    else alertOffBoard = true;
+  }
+  return { width: replay.width, height: replay.height, cells, agent: f.agent, highlights, alerts, alertOffBoard };
 }
 
 export function clampFrame(replay: Replay, frame: number): number {
@@ -199,4 +235,72 @@ export function visitation(replays: readonly Replay[]): { width: number; height:
   let max = 0;
   for (const c of counts) max = Math.max(max, c);
   return { width, height, counts, max };
+}
+
+export interface HeatMap {
+  width: number;
+  height: number;
+  counts: Float64Array;
+  max: number;
+  /** Episodes counted (same scenario and size as the one it is drawn for). */
+  episodes: number;
+  /** Episodes left out: another scenario or board size, whose cells do not line up. */
+  leftOut: number;
+  /** The map drawn beneath: each cell's most frequent starting tile over the counted episodes. */
+  tiles: Uint8Array;
+  /** Cells whose starting tile differs between the counted episodes (1), marked on the map. */
+  varying: Uint8Array;
+  varyingCells: number;
+}
+
+/**
+ * The heat map of a checkpoint, honest about layouts: visits of every episode of the open one's scenario and
+ * size, over each cell's most frequent starting tile, with the cells whose layout differs between episodes
+ * (random placements) marked and counted, and the episodes that do not line up left out and counted.
+ */
+export function heatMap(open: Replay, replays: readonly Replay[]): HeatMap {
+  const { width, height } = open;
+  const n = width * height;
+  const same = replays.filter((r) => r.scenario.id === open.scenario.id && r.width === width && r.height === height);
+  const v = visitation(same.length ? same : [open]);
+  const counted = same.length ? same : [open];
+  const tiles = new Uint8Array(n);
+  const varying = new Uint8Array(n);
+  let varyingCells = 0;
+  const freq = new Map<number, number>();
+  for (let k = 0; k < n; k++) {
+    freq.clear();
+    for (const r of counted) freq.set(r.frames[0].tiles[k], (freq.get(r.frames[0].tiles[k]) ?? 0) + 1);
+    let best = open.frames[0].tiles[k];
+    for (const [t, c] of freq) if (c > (freq.get(best) ?? 0)) best = t;
+    tiles[k] = best;
+    if (freq.size > 1) {
+      varying[k] = 1;
+      varyingCells++;
+    }
+  }
+  return { width, height, counts: v.counts, max: v.max, episodes: counted.length, leftOut: replays.length - same.length, tiles, varying, varyingCells };
+}
+
+/** The heat map's colour scale (dark purple → red → yellow) at a fraction 0…1 of the most visited cell. */
+export function heatColour(f: number): number {
+  const stops = [[0x3b, 0x0f, 0x70], [0x8c, 0x29, 0x81], [0xde, 0x49, 0x68], [0xfe, 0x9f, 0x6d], [0xfc, 0xfd, 0xbf]];
+  const x = Math.max(0, Math.min(1, f)) * (stops.length - 1);
+  const i = Math.min(stops.length - 2, Math.floor(x));
+  const u = x - i;
+  const c = stops[i].map((a, j) => Math.round(a + (stops[i + 1][j] - a) * u));
+  return (c[0] << 16) | (c[1] << 8) | c[2];
+}
+
+/** The heat map drawn as board cells: draw data whose tiles are the heat map's starting layout. */
+export function heatDrawData(open: Replay, h: HeatMap): DrawData {
+  const cells: DrawData['cells'] = [];
+  for (let y = 0; y < h.height; y++) {
+    for (let x = 0; x < h.width; x++) {
+      const tile = h.tiles[y * h.width + x];
+      const st = tileStyle(open.scenario, tile);
+      cells.push({ x, y, tile, color: st.color, glyph: st.glyph });
+    }
+  }
+  return { width: h.width, height: h.height, cells, agent: open.frames[0].agent, highlights: [], alerts: [], alertOffBoard: false };
 }
