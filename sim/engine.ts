@@ -532,6 +532,19 @@ export class BatchEnv implements MechanicHost {
         if (this.scenario.walkable[rules.effB[e]] === 1) this.pos[i] = target;
         return END_RUNNING; // setTile marked the change (of cells and so of the window)
       }
+      case Effect.replaceAll: {
+        // the map's cells only (the void padding is never in a mask), bounded by the grid's size
+        const base = i * this.cells;
+        const nt = this.scenario.tiles.length;
+        const pw = this.paddedWidth;
+        const r = this.radius;
+        for (let y = r; y < r + this.scenario.height; y++) {
+          for (let c = y * pw + r, last = y * pw + r + this.scenario.width; c < last; c++) {
+            if (rules.pushInto[a * nt + this.grid[base + c]] === 1) this.setTile(i, c, rules.effB[e]);
+          }
+        }
+        return END_RUNNING;
+      }
       case Effect.move:
         if (this.scenario.walkable[this.grid[i * this.cells + target]] === 1) {
           this.pos[i] = target;
@@ -555,6 +568,11 @@ export class BatchEnv implements MechanicHost {
       this.changed[i] |= DEP_VARS;
       this.varsStamp[i]++;
     }
+  }
+
+  /** Writes a variable for a plug-in (the same clamping and change tracking as a rule's `set`). */
+  setVariable(i: number, v: number, value: number): void {
+    this.assign(i, v, value);
   }
 
   /** Changes a tile (plug-ins use this too). */
@@ -741,6 +759,7 @@ export class BatchEnv implements MechanicHost {
       if (rules.cond[rule] >= 0 && this.ev(rules.cond[rule]) === 0) continue;
       this.effects(i, rule, this.pos[i], this.pos[i]);
     }
+    for (let m = 0; m < this.mechanics.length; m++) this.mechanics[m].begin?.(i);
   }
 
   /** Partial Fisher–Yates into `shuffle`: the chosen `count` cells are at the end of the first `cands.length`. */

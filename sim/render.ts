@@ -16,7 +16,7 @@ export function boardTiles(s: Scenario): number[] {
   for (const p of s.placements) if (p.count > 0) used.add(p.tile);
   for (const m of s.mechanics) for (const t of m.makes) used.add(t);
   const r = s.rules;
-  const made = (e: number) => (r.effOp[e] === Effect.replace ? r.effA[e] : r.effOp[e] === Effect.push ? r.effB[e] : -1);
+  const made = (e: number) => (r.effOp[e] === Effect.replace ? r.effA[e] : r.effOp[e] === Effect.push || r.effOp[e] === Effect.replaceAll ? r.effB[e] : -1);
   for (let grew = true; grew; ) {
     grew = false;
     for (let rule = 0; rule < r.trigger.length; rule++) {

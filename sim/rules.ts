@@ -11,8 +11,8 @@ import { ENGINE_END_REASONS } from './vocab.ts';
 export const Trigger = { interact: 0, enter: 1, bump: 2, step: 3, start: 4, beforeAction: 5 } as const;
 export const TRIGGER_NAMES = ['interact', 'enter', 'bump', 'step', 'start', 'beforeAction'] as const;
 
-export const Effect = { emit: 0, set: 1, add: 2, replace: 3, end: 4, push: 5, move: 6, action: 7 } as const;
-const VERBS = ['emit', 'set', 'add', 'replace', 'end', 'push', 'move', 'action'] as const;
+export const Effect = { emit: 0, set: 1, add: 2, replace: 3, end: 4, push: 5, move: 6, action: 7, replaceAll: 8 } as const;
+const VERBS = ['emit', 'set', 'add', 'replace', 'end', 'push', 'move', 'action', 'replaceAll'] as const;
 
 /** `replace … at:` */
 export const AT_TARGET = 0;
@@ -29,11 +29,11 @@ export interface CompiledRules {
   readonly effEnd: Int32Array;
   // ---- per effect
   readonly effOp: Uint8Array;
-  readonly effA: Int32Array; // event code, variable index, tile code, end reason, or push mask index
-  readonly effB: Int32Array; // replace: AT_TARGET | AT_HERE; push: the tile left behind
+  readonly effA: Int32Array; // event code, variable index, tile code, end reason, or push / replaceAll mask index
+  readonly effB: Int32Array; // replace: AT_TARGET | AT_HERE; push: the tile left behind; replaceAll: the new tile
   readonly effExpr: Int32Array; // value / amount / action expression id, -1 = none
   readonly effCond: Int32Array; // expression id, -1 = always
-  /** push masks: [numMasks * numTiles], 1 where the pushed tile may move onto that tile. */
+  /** push and replaceAll masks: [numMasks * numTiles], 1 where the pushed tile may move onto that tile / where a tile is replaced. */
   readonly pushInto: Uint8Array;
   // ---- indexes: rules per tile code for interact / enter / bump (CSR), and lists for the rest
   readonly interactStart: Int32Array;
@@ -190,6 +190,20 @@ export function compileRules(file: ScenarioFile, ctx: RuleContext): CompiledRule
           markMoved();
           push(Effect.move, 0, 0, -1);
           break;
+        case 'replaceAll': {
+          const mask = new Uint8Array(ctx.numTiles);
+          const to = ctx.tileCode(e.replaceAll!.to, `${ew}.replaceAll.to`);
+          e.replaceAll!.from.forEach((t, k) => {
+            const code = ctx.tileCode(t, `${ew}.replaceAll.from[${k}]`);
+            if (code === 0) fail(`${ew}.replaceAll.from[${k}]`, 'expected a tile of the map, found "void" (the padding around the map is never replaced)');
+            // the agent may stand on a walkable tile being replaced: what it becomes must be walkable too
+            if (ctx.tiles[code].walkable) underAgent(to, `${ew}.replaceAll.to`);
+            mask[code] = 1;
+          });
+          pushMasks.push(mask);
+          push(Effect.replaceAll, pushMasks.length - 1, to, -1);
+          break;
+        }
         case 'action':
           if (trig !== Trigger.beforeAction) fail(`${ew}.action`, `expected action only on a beforeAction rule, found it on ${rule.on as string}`);
           push(Effect.action, 0, 0, ctx.compileExpr(e.action!, `${ew}.action`));

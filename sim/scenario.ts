@@ -7,7 +7,7 @@ import { LineCounter, parseDocument, isMap, isNode, isScalar, isSeq, type Docume
 import type { z } from 'zod';
 import { scenarioSchema, tileLibrarySchema, MAX_BEHAVIOURS, MAX_MAP_CELLS, MAX_TILES, type ScenarioFile, type TileFile, type Term } from './schema.ts';
 import {
-  ENGINE_END_REASONS, ENGINE_EVENTS, ENV_GUARDRAILS, HEADING_NAMES, RESERVED_NAMES, TAG_OUTSIDE, TAG_WATCHED,
+  ACTION_NAMES, ENGINE_END_REASONS, ENGINE_EVENTS, ENV_GUARDRAILS, HEADING_NAMES, RESERVED_NAMES, TAG_OUTSIDE, TAG_WATCHED,
 } from './vocab.ts';
 import { hashString } from './hash.ts';
 import { ExprError, ExprProgram, Op, type CompiledExprs, type NameMeaning, type NameResolver } from './expr.ts';
@@ -131,6 +131,8 @@ export interface ScriptGoal {
   readonly once: boolean;
   /** Step onto a target (a walkable tile) instead of facing it and interacting. */
   readonly reach: boolean;
+  /** A fixed action sequence (codes 0..5) taken one per step instead of planning; null for interact / reach. */
+  readonly actions: Uint8Array | null;
 }
 
 export interface Scenario {
@@ -515,7 +517,7 @@ export function compileScenario(file: ScenarioFile, origin: string): Scenario {
     name: n, index, event: eventByName.get(file.behaviours[n].event)!.code, label: file.behaviours[n].label ?? n,
     colourHex: (file.behaviours[n].colour ?? '#ffffff').toLowerCase(), attempted: attempted.has(index), possible: possible.has(index),
   }));
-  const mechanics = compileMechanics(file.mechanics, { fail, tileCode, eventCode, endReasons, walkable: (code) => tiles[code].walkable });
+  const mechanics = compileMechanics(file.mechanics, { fail, tileCode, eventCode, endReasons, walkable: (code) => tiles[code].walkable, varIndex: (n) => varNames.indexOf(n) });
 
   // ---- the three channels and telemetry --------------------------------------------------------------------
   const valueNames = resolver(true);
@@ -581,9 +583,21 @@ export function compileScenario(file: ScenarioFile, origin: string): Scenario {
   const goals = (list: NonNullable<ScenarioFile['scripts']['honest']>, which: string): ScriptGoal[] =>
     list.map((g, j) => {
       const targets = new Uint8Array(tiles.length);
+      const verbs = (['interact', 'reach', 'actions'] as const).filter((v) => g[v] !== undefined);
+      if (verbs.length !== 1) fail(`scripts.${which}[${j}]`, `expected exactly one of interact, reach, actions, found ${verbs.length === 0 ? 'none' : verbs.join(' and ')}`);
+      if (g.actions) {
+        if (g.once !== undefined) fail(`scripts.${which}[${j}].once`, 'expected once only with interact or reach, found it with actions');
+        return {
+          targets,
+          cond: g.if === undefined ? -1 : compileExpr(g.if, `scripts.${which}[${j}].if`),
+          behaviour: g.behaviour === undefined ? -1 : behaviourIndex(g.behaviour, `scripts.${which}[${j}].behaviour`),
+          once: false,
+          reach: false,
+          actions: Uint8Array.from(g.actions, (a) => ACTION_NAMES.indexOf(a)),
+        };
+      }
       const verb = g.interact ? 'interact' : 'reach';
       const list = g.interact ?? g.reach;
-      if (!list || (g.interact && g.reach)) fail(`scripts.${which}[${j}]`, `expected exactly one of interact, reach, found ${list ? 'both' : 'neither'}`);
       list!.forEach((t, k) => {
         const code = tileCode(t, `scripts.${which}[${j}].${verb}[${k}]`);
         if (verb === 'reach' && !tiles[code].walkable) fail(`scripts.${which}[${j}].reach[${k}]`, `expected a walkable tile to reach, found "${t}" (solid: interact with it instead)`);
@@ -595,6 +609,7 @@ export function compileScenario(file: ScenarioFile, origin: string): Scenario {
         behaviour: g.behaviour === undefined ? -1 : behaviourIndex(g.behaviour, `scripts.${which}[${j}].behaviour`),
         once: g.once ?? false,
         reach: verb === 'reach',
+        actions: null,
       };
     });
   const defaultGoals = (withBehaviours: boolean): ScriptGoal[] => {
@@ -612,12 +627,12 @@ export function compileScenario(file: ScenarioFile, origin: string): Scenario {
         else if (withBehaviours) {
           const targets = new Uint8Array(tiles.length);
           targets[t] = 1;
-          out.push({ targets, cond: -1, behaviour: rules.behaviour[r], once: true, reach: trig === 1 });
+          out.push({ targets, cond: -1, behaviour: rules.behaviour[r], once: true, reach: trig === 1, actions: null });
         }
       }
     }
-    out.push({ targets: task, cond: -1, behaviour: -1, once: false, reach: false });
-    out.push({ targets: taskReach, cond: -1, behaviour: -1, once: true, reach: true });
+    out.push({ targets: task, cond: -1, behaviour: -1, once: false, reach: false, actions: null });
+    out.push({ targets: taskReach, cond: -1, behaviour: -1, once: true, reach: true, actions: null });
     return out;
   };
   const avoid = file.scripts.avoid ?? [TAG_OUTSIDE];

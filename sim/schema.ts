@@ -3,7 +3,7 @@
 // that must be declared, expressions that must compile, the map against its legend) lives in scenario.ts.
 // Every size has a cap, so a hostile file cannot ask the engine for unbounded memory or work.
 import { z } from 'zod';
-import { ENV_GUARDRAILS } from './vocab.ts';
+import { ACTION_NAMES, ENV_GUARDRAILS } from './vocab.ts';
 
 const probability = z.number().min(0).max(1);
 /** A bounded number: parameters, amounts and bounds stay far from float64's edges. */
@@ -69,9 +69,16 @@ export const effectSchema = z
       .optional()
       .describe('the target tile moves one cell further along the heading, and the agent steps in'),
     move: z.literal(true).optional().describe('the agent steps onto the target cell'),
+    replaceAll: z
+      .strictObject({
+        from: z.array(name).min(1).max(MAX_TILES).describe('the tiles replaced, wherever they are on the map'),
+        to: name.describe('the tile they become'),
+      })
+      .optional()
+      .describe('every cell of the map holding one of `from` becomes `to` (a button that switches something off elsewhere)'),
     action: expression.optional().describe('beforeAction only: the action actually taken this step (0..5)'),
   })
-  .describe('exactly one of emit, set, add, replace, end, push, move, action');
+  .describe('exactly one of emit, set, add, replace, end, push, move, replaceAll, action');
 
 export const ruleSchema = z.strictObject({
   on: z.union([z.enum(TRIGGERS), z.strictObject({ at: z.number().int().min(0).max(100000) })]).describe('when the rule is considered'),
@@ -121,6 +128,12 @@ export const guardrailOptions = z.strictObject({
 const scriptGoal = z.strictObject({
   interact: z.array(name).min(1).optional().describe('tiles to walk to and interact with (the nearest first)'),
   reach: z.array(name).min(1).optional().describe('walkable tiles to step onto (the nearest first)'),
+  actions: z
+    .array(z.enum(ACTION_NAMES))
+    .min(1)
+    .max(1000)
+    .optional()
+    .describe('a fixed sequence, one action per step from where the goal is first pursued, then the next goals'),
   if: expression.optional().describe('the goal is pursued only while this holds'),
   behaviour: name.optional().describe('the goal is given up for the episode once a guardrail blocks this behaviour'),
   once: z.boolean().optional().describe('interact with each such cell at most once per episode'),

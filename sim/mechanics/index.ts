@@ -9,12 +9,15 @@
 // - `maxEventsPerStep` bounds the events one env's step may emit through this mechanic (the engine sizes its
 //   buffers by it).
 // - `create(host)` runs once per BatchEnv and may allocate its scratch there; the hooks must not allocate.
+// - `begin(env)` (optional) runs at every episode start, after placement, variable initialisation and the start
+//   rules; it may change tiles and variables (it emits nothing: there is no step to report it in).
 // - `afterRules(env)` runs each step after the step's rules, unless the episode already ended; it may change
 //   tiles (host.setTile) and emit events (host.emit); it returns an end reason code (0 = running).
 // - A mechanic keeps no state of its own outside the grid and the scenario's variables, so state hashes,
 //   snapshots and replays cover it with no extra code.
 import type { z } from 'zod';
 import { patrol } from './patrol.ts';
+import { boxWalls } from './box-walls.ts';
 
 export interface MechanicNames {
   fail(where: string, detail: string): never;
@@ -23,6 +26,8 @@ export interface MechanicNames {
   endReasons: string[];
   /** Whether the agent may stand on a tile (by code). */
   walkable(code: number): boolean;
+  /** A declared variable's index, or -1. */
+  varIndex(name: string): number;
 }
 
 /** What a plug-in may read and change in the batched engine. */
@@ -31,6 +36,13 @@ export interface MechanicHost {
   /** Width of an env's padded grid and its cell count (cells of env i start at i * cells). */
   readonly paddedWidth: number;
   readonly cells: number;
+  /** Void cells padding each side of the map (map cell (x, y) is padded cell (y + radius) * paddedWidth + x + radius). */
+  readonly radius: number;
+  /** [numEnvs * numVars] the scenario's variables: read freely, write only through setVariable. */
+  readonly vars: Float64Array;
+  readonly numVars: number;
+  /** Writes a variable (clamped and truncated as the scenario declares it). */
+  setVariable(env: number, variable: number, value: number): void;
   /** [numEnvs * cells] tile codes: read freely, write only through setTile. */
   readonly grid: Uint8Array;
   /** Padded cell of each env's agent. */
@@ -41,6 +53,7 @@ export interface MechanicHost {
 }
 
 export interface MechanicInstance {
+  begin?(env: number): void;
   afterRules(env: number): number;
 }
 
@@ -63,6 +76,7 @@ export interface MechanicDefinition<O> {
 /** The registry: a new plug-in is its own file plus one line here. */
 export const MECHANICS: Readonly<Record<string, MechanicDefinition<never>>> = {
   patrol: patrol as MechanicDefinition<never>,
+  boxWalls: boxWalls as MechanicDefinition<never>,
 };
 
 export function compileMechanics(list: ReadonlyArray<{ use: string } & Record<string, unknown>>, names: MechanicNames): CompiledMechanic[] {
