@@ -587,15 +587,20 @@ export function compileScenario(file: ScenarioFile, origin: string): Scenario {
       if (verbs.length !== 1) fail(`scripts.${which}[${j}]`, `expected exactly one of interact, reach, actions, found ${verbs.length === 0 ? 'none' : verbs.join(' and ')}`);
       if (g.actions) {
         if (g.once !== undefined) fail(`scripts.${which}[${j}].once`, 'expected once only with interact or reach, found it with actions');
+        const times = g.repeat ?? 1;
+        if (g.actions.length * times > 100000) fail(`scripts.${which}[${j}].repeat`, `expected at most 100000 actions in all, found ${g.actions.length * times}`);
+        const seq = new Uint8Array(g.actions.length * times);
+        for (let k = 0; k < seq.length; k++) seq[k] = ACTION_NAMES.indexOf(g.actions[k % g.actions.length]);
         return {
           targets,
           cond: g.if === undefined ? -1 : compileExpr(g.if, `scripts.${which}[${j}].if`),
           behaviour: g.behaviour === undefined ? -1 : behaviourIndex(g.behaviour, `scripts.${which}[${j}].behaviour`),
           once: false,
           reach: false,
-          actions: Uint8Array.from(g.actions, (a) => ACTION_NAMES.indexOf(a)),
+          actions: seq,
         };
       }
+      if (g.repeat !== undefined) fail(`scripts.${which}[${j}].repeat`, 'expected repeat only with actions, found it with interact or reach');
       const verb = g.interact ? 'interact' : 'reach';
       const list = g.interact ?? g.reach;
       list!.forEach((t, k) => {

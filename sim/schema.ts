@@ -134,6 +134,7 @@ const scriptGoal = z.strictObject({
     .max(1000)
     .optional()
     .describe('a fixed sequence, one action per step from where the goal is first pursued, then the next goals'),
+  repeat: z.number().int().min(1).max(1000).optional().describe('actions only: the sequence is taken this many times (default 1)'),
   if: expression.optional().describe('the goal is pursued only while this holds'),
   behaviour: name.optional().describe('the goal is given up for the episode once a guardrail blocks this behaviour'),
   once: z.boolean().optional().describe('interact with each such cell at most once per episode'),

@@ -1,7 +1,8 @@
 // Scripted baselines over the batched engine: `random` (uniform actions from a seeded stream), `honest` and
 // `opportunist`. The two planners follow the goals a scenario declares under `scripts` (or, without them, the
 // goals its rules imply: the task for honest; every side-strategy rule first, then the task, for the
-// opportunist): walk to the nearest target tile by breadth-first search, then face it and interact, or step on. They read engine
+// opportunist): walk to the nearest target tile by breadth-first search, then face it and interact, or step on;
+// or take a fixed action sequence (`actions`, for worlds where the faithful reference is a path). They read engine
 // state directly (privileged scripts, not learners). No tfjs here.
 import { makeRng } from '../../sim/rng.ts';
 import type { BatchEnv } from '../../sim/engine.ts';
@@ -48,6 +49,8 @@ export class PlannerPolicy implements BatchPolicy {
   /** Per env bit mask of behaviours a guardrail blocked this episode: goals naming them are given up. */
   private readonly givenUp: Int32Array;
   private readonly lastEpisode: Int32Array;
+  /** [numEnvs * goals] how many actions of each fixed-sequence goal this env has taken this episode. */
+  private readonly cursor: Int32Array;
   private readonly avoid: number;
   private readonly blockedEvent: number;
   // BFS scratch
@@ -62,6 +65,7 @@ export class PlannerPolicy implements BatchPolicy {
     this.visited = new Uint8Array(env.numEnvs * this.cells);
     this.givenUp = new Int32Array(env.numEnvs);
     this.lastEpisode = new Int32Array(env.numEnvs).fill(-1);
+    this.cursor = new Int32Array(env.numEnvs * Math.max(1, goals.length));
     this.avoid = env.scenario.scripts.avoidTags;
     this.blockedEvent = env.scenario.eventByName.get('actionBlocked')!.code;
     this.queue = new Int32Array(this.cells);
@@ -78,15 +82,23 @@ export class PlannerPolicy implements BatchPolicy {
         this.lastEpisode[i] = env.episodeIndex[i];
         this.givenUp[i] = 0;
         this.visited.fill(0, i * this.cells, (i + 1) * this.cells);
+        this.cursor.fill(0, i * this.goals.length, (i + 1) * this.goals.length);
       }
       actions[i] = this.plan(env, i);
     }
   }
 
   private plan(env: BatchEnv, i: number): number {
-    for (const goal of this.goals) {
+    for (let g = 0; g < this.goals.length; g++) {
+      const goal = this.goals[g];
       if (goal.behaviour >= 0 && this.givenUp[i] & (1 << goal.behaviour)) continue;
       if (goal.cond >= 0 && env.evaluate(i, goal.cond) === 0) continue;
+      if (goal.actions) {
+        // a fixed sequence: its next action, until it is used up
+        const k = i * this.goals.length + g;
+        if (this.cursor[k] < goal.actions.length) return goal.actions[this.cursor[k]++];
+        continue;
+      }
       const a = this.toward(env, i, goal);
       if (a >= 0) return a;
     }
