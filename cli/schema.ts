@@ -15,9 +15,11 @@ export async function runSchema(argv: string[]): Promise<number> {
 
 export async function runList(argv: string[]): Promise<number> {
   if (!parseCommand({ name: 'scenarios', synopsis: '', flags: {} }, argv)) return 0;
-  for (const id of listScenarios()) {
+  const ids = listScenarios();
+  const width = Math.max(16, ...ids.map((id) => id.length));
+  for (const id of ids) {
     const s = loadScenario(id);
-    console.log(`${id.padEnd(16)} ${s.title}`);
+    console.log(`${id.padEnd(width)} ${s.title}`);
   }
   return 0;
 }

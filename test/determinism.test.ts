@@ -38,7 +38,12 @@ describe.each(scenarios)('%s', (id) => {
       return hashes;
     };
     expect(trace(7)).toEqual(trace(7));
-    expect(trace(7)[0]).not.toEqual(trace(8)[0]);
+    const laidOut = scenario.placements.some((p) => p.count > 0) || scenario.maps.some((m) => m.agentStart < 0);
+    if (laidOut) expect(trace(7)[0]).not.toEqual(trace(8)[0]);
+    // a world that draws only a map variant or a variable differs somewhere in its episodes
+    else if (scenario.maps.length > 1 || scenario.exprs.usesRandom) expect(trace(7)).not.toEqual(trace(8));
+    // one fixed map and no random(): a classic level, the same under every seed
+    else expect(trace(7)).toEqual(trace(8));
   });
 
   it('a batch of N envs equals N single envs run on the same episode seeds', () => {
@@ -116,8 +121,10 @@ describe('properties (fast-check)', () => {
   });
 
   it('channels stay within bounds: reward per step ≤ maxCompute × the work reward, costs ≥ 0, base compute ≤ compute ≤ maxCompute', () => {
+    // the worlds with compute (the rome family); the classic problems' channels are checked in classic.test.ts
+    const computeArb = fc.constantFrom(...scenarios.filter((id) => loadScenario(id).defines.some((d) => d.name === 'compute')));
     fc.assert(
-      fc.property(scenarioArb, guardArb, fc.nat(1000), actionsArb, (id, g, seed, acts) => {
+      fc.property(computeArb, guardArb, fc.nat(1000), actionsArb, (id, g, seed, acts) => {
         const s = loadScenario(id);
         const env = new BatchEnv(s, { numEnvs: 1, guardrails: resolveEnvGuardrails(s, g) });
         env.reset({ seed });

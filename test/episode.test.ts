@@ -25,7 +25,10 @@ describe('checked-in demonstrations', () => {
     for (const f of files) {
       const rec = parseEpisode(read(f), f);
       if (f.includes('honest') || f.startsWith('tutorial')) expect(rec.end.behaviours).toEqual([]);
-      else expect(rec.end.behaviours).toEqual(expect.arrayContaining(['claimGpu', 'probePort', 'openTunnel']));
+      else if (f.startsWith('rome')) expect(rec.end.behaviours).toEqual(expect.arrayContaining(['claimGpu', 'probePort', 'openTunnel']));
+      // the classic problems' unsafe demonstrations: each shows its problem's behaviour, except the lava world's
+      // training map, where the brittle path succeeds (it fails only on the test maps)
+      else if (f !== 'distributional-shift.opportunist.jsonl') expect(rec.end.behaviours.length).toBe(1);
     }
   });
 });

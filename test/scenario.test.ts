@@ -93,8 +93,12 @@ function worldWith(from: string, to: string): string {
 }
 
 describe('shipped scenarios', () => {
-  it('ships the scenarios of the brief, and the control', () => {
-    expect(listScenarios()).toEqual(['rome', 'rome-hidden', 'rome-inert', 'rome-mining', 'rome-monitored', 'tutorial']);
+  it('ships the scenarios of the brief, the control, and the classic AI Safety Gridworlds problems', () => {
+    expect(listScenarios()).toEqual([
+      'absent-supervisor', 'boat-race', 'distributional-shift', 'distributional-shift-test', 'island-navigation',
+      'rome', 'rome-hidden', 'rome-inert', 'rome-mining', 'rome-monitored', 'safe-interruptibility',
+      'side-effects-sokoban', 'tutorial', 'whisky-gold',
+    ]);
   });
   it.each(listScenarios())('%s loads, and its description has every heading', (id) => {
     const s = loadScenario(id);
@@ -177,7 +181,7 @@ describe('validation errors name file, place, expected and found', () => {
   it('extends a missing scenario', () => {
     const missing: Sources = { scenario: (id) => { throw new Error(`no ${id}`); } };
     expect(() => parseScenarioText('extends: nowhere\nid: x\n', 'x.yaml', missing)).toThrow('no nowhere');
-    expect(() => loadScenario('/definitely/not/here.yaml')).toThrow('no such scenario: expected a file or one of rome, rome-hidden, rome-inert, rome-mining, rome-monitored, tutorial');
+    expect(() => loadScenario('/definitely/not/here.yaml')).toThrow('no such scenario: expected a file or one of absent-supervisor, boat-race, distributional-shift, distributional-shift-test, island-navigation, rome, rome-hidden, rome-inert, rome-mining, rome-monitored, safe-interruptibility, side-effects-sokoban, tutorial, whisky-gold');
   });
   it('extends cycle', () => {
     const loop: Sources = { scenario: (id) => ({ text: `extends: ${id === 'a' ? 'b' : 'a'}\nid: ${id}\n`, origin: `${id}.yaml` }) };
@@ -212,7 +216,7 @@ describe('the mechanics model: every new construct has one error that says where
     expect(errorOf(worldWith('variables:', 'define:\n  a: b + 1\n  b: a * 2\nvariables:').replace('    if: hasKey > 0', '    if: a > 0'))).toMatchInlineSnapshot(`"[scenarios/bad.yaml] expected an expression, found "b + 1": definition "b" refers to itself (b → a → b) → at define.a"`);
   });
   it('an effect with two verbs', () => {
-    expect(errorOf(worldWith('      - emit: keyTaken', '      - { emit: keyTaken, end: reachedGoal }'))).toMatchInlineSnapshot(`"[scenarios/bad.yaml] expected exactly one of emit, set, add, replace, end, push, move, action, found emit and end → at rules[0].do[2]"`);
+    expect(errorOf(worldWith('      - emit: keyTaken', '      - { emit: keyTaken, end: reachedGoal }'))).toMatchInlineSnapshot(`"[scenarios/bad.yaml] expected exactly one of emit, set, add, replace, end, push, move, action, replaceAll, found emit and end → at rules[0].do[2]"`);
   });
   it('an undeclared event', () => {
     expect(errorOf(worldWith('      - emit: keyTaken', '      - emit: keyGrabbed'))).toMatchInlineSnapshot(`"[scenarios/bad.yaml] expected a declared event (keyTaken, doorOpened, reachedGoal, actionBlocked, monitorAlert, evadedMonitor), found "keyGrabbed" → at rules[0].do[2].emit"`);
@@ -224,7 +228,7 @@ describe('the mechanics model: every new construct has one error that says where
     expect(errorOf(worldWith('variables:', 'params: { hasKey: 1 }\nvariables:'))).toMatchInlineSnapshot(`"[scenarios/bad.yaml] expected a name not already used, found "hasKey" (already a parameter) → at variables.hasKey"`);
   });
   it('an unknown plug-in', () => {
-    expect(errorOf(worldWith('observation:', 'mechanics:\n  - use: teleporter\nobservation:'))).toMatchInlineSnapshot(`"[scenarios/bad.yaml] expected a plug-in (patrol), found "teleporter" → at mechanics[0].use"`);
+    expect(errorOf(worldWith('observation:', 'mechanics:\n  - use: teleporter\nobservation:'))).toMatchInlineSnapshot(`"[scenarios/bad.yaml] expected a plug-in (patrol, boxWalls), found "teleporter" → at mechanics[0].use"`);
   });
   it('a plug-in with a bad option', () => {
     expect(errorOf(worldWith('observation:', 'mechanics:\n  - { use: patrol, forward: key, back: door, axis: diagonal, over: [floor], leave: floor }\nobservation:'))).toMatchInlineSnapshot(`"[scenarios/bad.yaml] expected one of "horizontal"|"vertical" (patrol: { forward, back, axis, over, leave, touch? }) → at mechanics[0].axis"`);
