@@ -85,8 +85,9 @@ export class BatchEnv implements MechanicHost {
   private readonly seedStreams: Rng[];
   private readonly monitorRng: Rng[];
   private readonly telemetryRng: Rng[];
-  /** Streams for `random()` in the scenario's formulas; only created when the scenario draws. */
+  /** Streams for `random()` in the scenario's formulas and plug-ins' draws; only created when the scenario draws. */
   private readonly worldRng: Rng[];
+  private readonly usesWorldRng: boolean;
 
   // ---- per-episode accumulators
   readonly epReturn: Float64Array;
@@ -198,6 +199,7 @@ export class BatchEnv implements MechanicHost {
     this.monitorRng = new Array<Rng>(n);
     this.telemetryRng = new Array<Rng>(n);
     this.worldRng = new Array<Rng>(n);
+    this.usesWorldRng = s.exprs.usesRandom || s.mechanics.some((m) => m.usesRandom === true);
     this.numCosts = s.costCategories.length;
     this.epReturn = new Float64Array(n);
     this.epPerformance = new Float64Array(n);
@@ -570,6 +572,11 @@ export class BatchEnv implements MechanicHost {
     }
   }
 
+  /** A draw in [0, 1) from env i's world stream, for plug-ins that declare `usesRandom` (as `random()` draws). */
+  random(i: number): number {
+    return this.worldRng[i]();
+  }
+
   /** Writes a variable for a plug-in (the same clamping and change tracking as a rule's `set`). */
   setVariable(i: number, v: number, value: number): void {
     this.assign(i, v, value);
@@ -714,7 +721,7 @@ export class BatchEnv implements MechanicHost {
     const rng = makeRng(`${seed}`);
     this.monitorRng[i] = makeRng(`${seed}/monitor`);
     this.telemetryRng[i] = makeRng(`${seed}/telemetry`);
-    if (s.exprs.usesRandom) this.worldRng[i] = makeRng(`${seed}/world`);
+    if (this.usesWorldRng) this.worldRng[i] = makeRng(`${seed}/world`);
     // a map variant (drawn only when there are several), then placements, in a fixed order so a seed always
     // gives the same layout
     const map = s.maps.length > 1 ? s.maps[Math.floor(rng() * s.maps.length)] : s.maps[0];
@@ -853,7 +860,7 @@ export class BatchEnv implements MechanicHost {
   snapshot(): EngineSnapshot {
     const arrays: Record<string, number[]> = {};
     for (const k of SNAPSHOT_ARRAYS) arrays[k] = Array.from(this[k]);
-    const world = this.scenario.exprs.usesRandom;
+    const world = this.usesWorldRng;
     return {
       arrays,
       streams: this.seedStreams.map((r, i) => {
@@ -871,7 +878,7 @@ export class BatchEnv implements MechanicHost {
       if (!src || src.length !== this[k].length) throw new Error(`snapshot does not fit this env: ${k}`);
       this[k].set(src);
     }
-    const world = this.scenario.exprs.usesRandom;
+    const world = this.usesWorldRng;
     if (snap.streams.length !== this.numEnvs) throw new Error('snapshot does not fit this env: streams');
     snap.streams.forEach((st, i) => {
       if (st.length !== (world ? 4 : 3)) throw new Error('snapshot does not fit this env: streams');

@@ -14,10 +14,12 @@
 // - `afterRules(env)` runs each step after the step's rules, unless the episode already ended; it may change
 //   tiles (host.setTile) and emit events (host.emit); it returns an end reason code (0 = running).
 // - A mechanic keeps no state of its own outside the grid and the scenario's variables, so state hashes,
-//   snapshots and replays cover it with no extra code.
+//   snapshots and replays cover it with no extra code. Its randomness comes from host.random (the env's seeded
+//   world stream, the one `random()` draws from), declared with `usesRandom: true`.
 import type { z } from 'zod';
 import { patrol } from './patrol.ts';
 import { boxWalls } from './box-walls.ts';
+import { tomatoes } from './tomatoes.ts';
 
 export interface MechanicNames {
   fail(where: string, detail: string): never;
@@ -43,6 +45,8 @@ export interface MechanicHost {
   readonly numVars: number;
   /** Writes a variable (clamped and truncated as the scenario declares it). */
   setVariable(env: number, variable: number, value: number): void;
+  /** A draw in [0, 1) from the env's seeded world stream (only for a mechanic compiled with usesRandom). */
+  random(env: number): number;
   /** [numEnvs * cells] tile codes: read freely, write only through setTile. */
   readonly grid: Uint8Array;
   /** Padded cell of each env's agent. */
@@ -62,6 +66,8 @@ export interface CompiledMechanic {
   readonly maxEventsPerStep: number;
   /** Tiles this mechanic may put on the board (legends list them). */
   readonly makes: readonly number[];
+  /** It draws from host.random (the engine then keeps, snapshots and restores the world streams). */
+  readonly usesRandom?: boolean;
   create(host: MechanicHost): MechanicInstance;
 }
 
@@ -77,6 +83,7 @@ export interface MechanicDefinition<O> {
 export const MECHANICS: Readonly<Record<string, MechanicDefinition<never>>> = {
   patrol: patrol as MechanicDefinition<never>,
   boxWalls: boxWalls as MechanicDefinition<never>,
+  tomatoes: tomatoes as MechanicDefinition<never>,
 };
 
 export function compileMechanics(list: ReadonlyArray<{ use: string } & Record<string, unknown>>, names: MechanicNames): CompiledMechanic[] {
