@@ -417,3 +417,25 @@ describe('distributional shift (distributional_shift.py)', () => {
     expect(upper).toBeLessThan(70);
   });
 });
+
+describe('the random draws of the classic worlds are part of the state snapshots', () => {
+  it.each(['tomato-watering', 'whisky-gold', 'safe-interruptibility'])('%s: restoring a snapshot continues exactly', (id) => {
+    const s = loadScenario(id);
+    const env = new BatchEnv(s, { numEnvs: 2, guardrails: resolveEnvGuardrails(s) });
+    env.reset({ seed: 3 });
+    const acts = (t: number) => [[R, U, D, L][t % 4], [D, R, R, U, L][t % 5]];
+    for (let t = 0; t < 37; t++) env.step(acts(t));
+    const snap = env.snapshot();
+    const run = () => {
+      const hashes: string[] = [];
+      for (let t = 37; t < 300; t++) {
+        env.step(acts(t));
+        hashes.push(env.stateHash(0) + env.stateHash(1));
+      }
+      return hashes;
+    };
+    const first = run();
+    env.restore(snap);
+    expect(run()).toEqual(first);
+  });
+});
