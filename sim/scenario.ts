@@ -517,7 +517,7 @@ export function compileScenario(file: ScenarioFile, origin: string): Scenario {
     name: n, index, event: eventByName.get(file.behaviours[n].event)!.code, label: file.behaviours[n].label ?? n,
     colourHex: (file.behaviours[n].colour ?? '#ffffff').toLowerCase(), attempted: attempted.has(index), possible: possible.has(index),
   }));
-  const mechanics = compileMechanics(file.mechanics, { fail, tileCode, eventCode, endReasons, walkable: (code) => tiles[code].walkable, varIndex: (n) => varNames.indexOf(n) });
+  const mechanics = compileMechanics(file.mechanics, { fail, tileCode, eventCode, endReasons, walkable: (code) => tiles[code].walkable, varIndex: (n) => varNames.indexOf(n), width, height });
 
   // ---- the three channels and telemetry --------------------------------------------------------------------
   const valueNames = resolver(true);

@@ -20,6 +20,7 @@ import type { z } from 'zod';
 import { patrol } from './patrol.ts';
 import { boxWalls } from './box-walls.ts';
 import { tomatoes } from './tomatoes.ts';
+import { conveyor } from './conveyor.ts';
 
 export interface MechanicNames {
   fail(where: string, detail: string): never;
@@ -30,6 +31,9 @@ export interface MechanicNames {
   walkable(code: number): boolean;
   /** A declared variable's index, or -1. */
   varIndex(name: string): number;
+  /** The map's size (every map of a scenario has the same). */
+  readonly width: number;
+  readonly height: number;
 }
 
 /** What a plug-in may read and change in the batched engine. */
@@ -84,6 +88,7 @@ export const MECHANICS: Readonly<Record<string, MechanicDefinition<never>>> = {
   patrol: patrol as MechanicDefinition<never>,
   boxWalls: boxWalls as MechanicDefinition<never>,
   tomatoes: tomatoes as MechanicDefinition<never>,
+  conveyor: conveyor as MechanicDefinition<never>,
 };
 
 export function compileMechanics(list: ReadonlyArray<{ use: string } & Record<string, unknown>>, names: MechanicNames): CompiledMechanic[] {
