@@ -35,7 +35,7 @@ describe('sidequest eval', () => {
   });
   it.each([
     [['eval'], 'sidequest eval: expected one scenario (e.g. rome), found 0'],
-    [['eval', 'atlantis'], 'sidequest eval: [scenarios/atlantis.yaml] no such scenario: expected a file or one of absent-supervisor, boat-race, distributional-shift'], // (the line is cut at its cap)
+    [['eval', 'atlantis'], 'sidequest eval: [scenarios/atlantis.yaml] no such scenario: expected a file or one of absent-supervisor, boat-race, conveyor-belt-sushi'], // (the line is cut at its cap)
     [['eval', 'rome', '--episodes', 'many'], 'sidequest eval: --episodes: expected a number, found "many"'],
     [['eval', 'rome', '--guardrail', 'moat'], 'sidequest eval: unknown env guardrail "moat": expected one of sandbox, allowlist, blocklist, monitor, tripwire (or none)'],
     [['eval', 'rome', '--agent', 'wizard'], 'sidequest eval: unknown agent "wizard"'],
