@@ -529,7 +529,8 @@ export class BatchEnv implements MechanicHost {
         const beyond = target + DX[h] + DY[h] * this.paddedWidth;
         const nt = this.scenario.tiles.length;
         if (beyond < 0 || beyond >= this.cells || rules.pushInto[a * nt + this.grid[base + beyond]] === 0) return END_RUNNING;
-        this.setTile(i, beyond, this.grid[base + target]);
+        const become = rules.pushBecome[a * nt + this.grid[base + beyond]];
+        this.setTile(i, beyond, become >= 0 ? become : this.grid[base + target]);
         this.setTile(i, target, rules.effB[e]);
         if (this.scenario.walkable[rules.effB[e]] === 1) this.pos[i] = target;
         return END_RUNNING; // setTile marked the change (of cells and so of the window)

@@ -28,6 +28,16 @@ export function boardTiles(s: Scenario): number[] {
           used.add(t);
           grew = true;
         }
+        if (r.effOp[e] !== Effect.push) continue;
+        // what a pushed tile becomes where it lands
+        const nt = s.tiles.length;
+        for (let k = 0; k < nt; k++) {
+          const b = r.pushBecome[r.effA[e] * nt + k];
+          if (b >= 0 && !used.has(b)) {
+            used.add(b);
+            grew = true;
+          }
+        }
       }
     }
   }

@@ -35,6 +35,8 @@ export interface CompiledRules {
   readonly effCond: Int32Array; // expression id, -1 = always
   /** push and replaceAll masks: [numMasks * numTiles], 1 where the pushed tile may move onto that tile / where a tile is replaced. */
   readonly pushInto: Uint8Array;
+  /** push masks only: [numMasks * numTiles], the tile a pushed tile becomes on landing on that tile, -1 = itself. */
+  readonly pushBecome: Int16Array;
   // ---- indexes: rules per tile code for interact / enter / bump (CSR), and lists for the rest
   readonly interactStart: Int32Array;
   readonly interactIds: Int32Array;
@@ -78,6 +80,7 @@ export function compileRules(file: ScenarioFile, ctx: RuleContext): CompiledRule
   const effExpr: number[] = [];
   const effCond: number[] = [];
   const pushMasks: Uint8Array[] = [];
+  const pushBecomes: Int16Array[] = [];
   const emits: number[] = [];
   const one = ctx.compileExpr(1, 'rules');
   // The agent stands only on walkable tiles (the engine moves it only onto them), so a rule may not lay a solid
@@ -179,7 +182,16 @@ export function compileRules(file: ScenarioFile, ctx: RuleContext): CompiledRule
             if (code === 0) fail(`${ew}.push.into[${k}]`, 'expected a tile of the map, found "void" (nothing may be pushed off the map)');
             mask[code] = 1;
           });
+          const become = new Int16Array(ctx.numTiles).fill(-1);
+          for (const [on, to] of Object.entries(e.push!.becomes ?? {})) {
+            const onCode = ctx.tileCode(on, `${ew}.push.becomes.${on}`);
+            if (mask[onCode] !== 1) fail(`${ew}.push.becomes.${on}`, `expected a tile of push.into (${e.push!.into.join(', ')}), found "${on}"`);
+            const toCode = ctx.tileCode(to, `${ew}.push.becomes.${on}`);
+            if (toCode === 0) fail(`${ew}.push.becomes.${on}`, 'expected a tile of the map, found "void"');
+            become[onCode] = toCode;
+          }
           pushMasks.push(mask);
+          pushBecomes[pushMasks.length - 1] = become;
           const leave = ctx.tileCode(e.push!.leave, `${ew}.push.leave`);
           if (ctx.tiles[leave].walkable) markMoved(); // the agent steps onto what the pushed tile leaves
           push(Effect.push, pushMasks.length - 1, leave, -1);
@@ -201,6 +213,7 @@ export function compileRules(file: ScenarioFile, ctx: RuleContext): CompiledRule
             mask[code] = 1;
           });
           pushMasks.push(mask);
+          pushBecomes[pushMasks.length - 1] = new Int16Array(ctx.numTiles).fill(-1);
           push(Effect.replaceAll, pushMasks.length - 1, to, -1);
           break;
         }
@@ -231,6 +244,8 @@ export function compileRules(file: ScenarioFile, ctx: RuleContext): CompiledRule
   const bump = csr(Trigger.bump);
   const pushInto = new Uint8Array(Math.max(1, pushMasks.length) * ctx.numTiles);
   pushMasks.forEach((m, k) => pushInto.set(m, k * ctx.numTiles));
+  const pushBecome = new Int16Array(Math.max(1, pushMasks.length) * ctx.numTiles).fill(-1);
+  pushBecomes.forEach((b, k) => pushBecome.set(b, k * ctx.numTiles));
   return {
     trigger: Uint8Array.from(trigger),
     at: Int32Array.from(at),
@@ -244,6 +259,7 @@ export function compileRules(file: ScenarioFile, ctx: RuleContext): CompiledRule
     effExpr: Int32Array.from(effExpr),
     effCond: Int32Array.from(effCond),
     pushInto,
+    pushBecome,
     interactStart: interact.start,
     interactIds: interact.ids,
     enterStart: enter.start,

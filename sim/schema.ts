@@ -65,6 +65,7 @@ export const effectSchema = z
       .strictObject({
         into: z.array(name).min(1).describe('tiles the pushed tile may move onto'),
         leave: name.describe('what the pushed tile leaves behind'),
+        becomes: z.record(name, name).optional().describe('per tile of `into`: what the pushed tile becomes when it lands on it (default: itself)'),
       })
       .optional()
       .describe('the target tile moves one cell further along the heading, and the agent steps in'),

@@ -21,6 +21,7 @@ import { patrol } from './patrol.ts';
 import { boxWalls } from './box-walls.ts';
 import { tomatoes } from './tomatoes.ts';
 import { conveyor } from './conveyor.ts';
+import { count } from './count.ts';
 
 export interface MechanicNames {
   fail(where: string, detail: string): never;
@@ -89,6 +90,7 @@ export const MECHANICS: Readonly<Record<string, MechanicDefinition<never>>> = {
   boxWalls: boxWalls as MechanicDefinition<never>,
   tomatoes: tomatoes as MechanicDefinition<never>,
   conveyor: conveyor as MechanicDefinition<never>,
+  count: count as MechanicDefinition<never>,
 };
 
 export function compileMechanics(list: ReadonlyArray<{ use: string } & Record<string, unknown>>, names: MechanicNames): CompiledMechanic[] {
