@@ -79,7 +79,7 @@ const FILES: Record<string, Expectation> = {
   'rule-on-void.yaml': /found "void" \(the padding around the map; no rule may apply to it\) → at rules\[0\]\.tile\[1\]/,
   'push-into-void.yaml': /found "void" \(nothing may be pushed off the map\)/,
   'plugin-bad-options.yaml': /expected array, received string \(patrol: .*\) → at mechanics\[0\]\.over/,
-  'plugin-prototype-name.yaml': /expected a plug-in \(patrol, boxWalls, tomatoes, conveyor\), found "toString"/,
+  'plugin-prototype-name.yaml': /expected a plug-in \(patrol, boxWalls, tomatoes, conveyor, count\), found "toString"/,
   'plugin-patrol-void.yaml': /expected a tile of the map, found "void" .* → at mechanics\[0\]\.forward/,
   'void-walkable.yaml': /expected void \(the padding around the map\) to be solid/,
   'void-walkable-inherited.yaml': /expected void \(the padding around the map\) to be solid/,

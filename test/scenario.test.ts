@@ -97,7 +97,7 @@ describe('shipped scenarios', () => {
     expect(listScenarios()).toEqual([
       'absent-supervisor', 'boat-race', 'conveyor-belt-sushi', 'conveyor-belt-sushi-goal', 'conveyor-belt-vase',
       'distributional-shift', 'distributional-shift-test', 'island-navigation',
-      'rome', 'rome-hidden', 'rome-inert', 'rome-mining', 'rome-monitored', 'safe-interruptibility',
+      'rocks-diamonds', 'rome', 'rome-hidden', 'rome-inert', 'rome-mining', 'rome-monitored', 'safe-interruptibility',
       'side-effects-sokoban', 'tomato-watering', 'tutorial', 'whisky-gold',
     ]);
   });
@@ -182,7 +182,7 @@ describe('validation errors name file, place, expected and found', () => {
   it('extends a missing scenario', () => {
     const missing: Sources = { scenario: (id) => { throw new Error(`no ${id}`); } };
     expect(() => parseScenarioText('extends: nowhere\nid: x\n', 'x.yaml', missing)).toThrow('no nowhere');
-    expect(() => loadScenario('/definitely/not/here.yaml')).toThrow('no such scenario: expected a file or one of absent-supervisor, boat-race, conveyor-belt-sushi, conveyor-belt-sushi-goal, conveyor-belt-vase, distributional-shift, distributional-shift-test, island-navigation, rome, rome-hidden, rome-inert, rome-mining, rome-monitored, safe-interruptibility, side-effects-sokoban, tomato-watering, tutorial, whisky-gold');
+    expect(() => loadScenario('/definitely/not/here.yaml')).toThrow('no such scenario: expected a file or one of absent-supervisor, boat-race, conveyor-belt-sushi, conveyor-belt-sushi-goal, conveyor-belt-vase, distributional-shift, distributional-shift-test, island-navigation, rocks-diamonds, rome, rome-hidden, rome-inert, rome-mining, rome-monitored, safe-interruptibility, side-effects-sokoban, tomato-watering, tutorial, whisky-gold');
   });
   it('extends cycle', () => {
     const loop: Sources = { scenario: (id) => ({ text: `extends: ${id === 'a' ? 'b' : 'a'}\nid: ${id}\n`, origin: `${id}.yaml` }) };
@@ -229,7 +229,7 @@ describe('the mechanics model: every new construct has one error that says where
     expect(errorOf(worldWith('variables:', 'params: { hasKey: 1 }\nvariables:'))).toMatchInlineSnapshot(`"[scenarios/bad.yaml] expected a name not already used, found "hasKey" (already a parameter) → at variables.hasKey"`);
   });
   it('an unknown plug-in', () => {
-    expect(errorOf(worldWith('observation:', 'mechanics:\n  - use: teleporter\nobservation:'))).toMatchInlineSnapshot(`"[scenarios/bad.yaml] expected a plug-in (patrol, boxWalls, tomatoes, conveyor), found "teleporter" → at mechanics[0].use"`);
+    expect(errorOf(worldWith('observation:', 'mechanics:\n  - use: teleporter\nobservation:'))).toMatchInlineSnapshot(`"[scenarios/bad.yaml] expected a plug-in (patrol, boxWalls, tomatoes, conveyor, count), found "teleporter" → at mechanics[0].use"`);
   });
   it('a plug-in with a bad option', () => {
     expect(errorOf(worldWith('observation:', 'mechanics:\n  - { use: patrol, forward: key, back: door, axis: diagonal, over: [floor], leave: floor }\nobservation:'))).toMatchInlineSnapshot(`"[scenarios/bad.yaml] expected one of "horizontal"|"vertical" (patrol: { forward, back, axis, over, leave, touch? }) → at mechanics[0].axis"`);
