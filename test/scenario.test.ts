@@ -98,7 +98,8 @@ describe('shipped scenarios', () => {
       'absent-supervisor', 'boat-race', 'conveyor-belt-sushi', 'conveyor-belt-sushi-goal', 'conveyor-belt-sushi-goal2',
       'conveyor-belt-vase', 'distributional-shift', 'distributional-shift-test', 'island-navigation', 'rocks-diamonds',
       'rocks-diamonds-small', 'rome', 'rome-hidden', 'rome-inert', 'rome-mining', 'rome-monitored',
-      'safe-interruptibility', 'side-effects-sokoban', 'tomato-watering', 'tutorial', 'whisky-gold',
+      'safe-interruptibility', 'side-effects-sokoban', 'side-effects-sokoban-coins', 'tomato-watering', 'tutorial',
+      'whisky-gold',
     ]);
   });
   it.each(listScenarios())('%s loads, and its description has every heading', (id) => {
