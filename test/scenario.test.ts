@@ -98,7 +98,7 @@ describe('shipped scenarios', () => {
       'absent-supervisor', 'boat-race', 'conveyor-belt-sushi', 'conveyor-belt-sushi-goal', 'conveyor-belt-sushi-goal2',
       'conveyor-belt-vase', 'distributional-shift', 'distributional-shift-test', 'island-navigation', 'rocks-diamonds',
       'rocks-diamonds-small', 'rome', 'rome-hidden', 'rome-inert', 'rome-mining', 'rome-monitored',
-      'safe-interruptibility', 'side-effects-sokoban', 'side-effects-sokoban-coins', 'tomato-watering', 'tutorial',
+      'safe-interruptibility', 'safe-interruptibility-level0', 'safe-interruptibility-level2', 'side-effects-sokoban', 'side-effects-sokoban-coins', 'tomato-watering', 'tutorial',
       'whisky-gold',
     ]);
   });
