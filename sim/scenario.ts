@@ -698,6 +698,8 @@ function resolveTileInheritance(raw: Readonly<Record<string, TileFile>>, fail: (
 
 function readYaml(text: string, origin: string): { value: unknown; doc: Document; lines: LineCounter } {
   if (text.length > MAX_SCENARIO_BYTES) throw new ScenarioError(origin, '', `expected a scenario file of at most ${MAX_SCENARIO_BYTES / 1024} KB, found ${Math.round(text.length / 1024)} KB`);
+  // deep flow nesting ([[[[…) costs the parser seconds per 100,000 levels: refused before it, in one pass
+  if (flowDepth(text) > 64) throw new ScenarioError(origin, '', 'expected YAML nested at most 32 levels deep, found deeper');
   const lines = new LineCounter();
   // duplicate keys are checked below in one linear pass (the parser's own check is quadratic in the key count)
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: false, lineCounter: lines });
@@ -715,6 +717,31 @@ function readYaml(text: string, origin: string): { value: unknown; doc: Document
   }
   if (!isPlainObject(value)) throw new ScenarioError(origin, '', `expected a YAML mapping at the top level, found ${describe(value)}`);
   return { value, doc, lines };
+}
+
+/**
+ * The deepest nesting of flow collections ([ and {) in the text, skipping quoted scalars and comments. An upper
+ * bound on the document's flow depth (a bracket inside a block scalar counts too), so a file it refuses at 64 is
+ * one the node check below would refuse at 32 — unless its text holds 64 unclosed brackets, which no scenario does.
+ */
+function flowDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let quote = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === quote) quote = c === "'" && text[i + 1] === "'" ? (i++, quote) : '';
+      else if (c === '\\' && quote === '"') i++;
+      continue;
+    }
+    if (c === '#' && (i === 0 || text[i - 1] === ' ' || text[i - 1] === '\n')) {
+      while (i < text.length && text[i] !== '\n') i++;
+    } else if (c === '"' || (c === "'" && (i === 0 || /[\s,[{:]/.test(text[i - 1])))) quote = c;
+    else if (c === '[' || c === '{') max = Math.max(max, ++depth);
+    else if ((c === ']' || c === '}') && depth > 0) depth--;
+  }
+  return max;
 }
 
 /** Bounds the document (node count, depth) and rejects duplicate keys, in one pass. */
