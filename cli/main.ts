@@ -65,7 +65,7 @@ const FILE_ERRORS: Record<string, string> = {
 };
 
 /** Run-folder and checkpoint errors are bad input too; their classes live with the modules that load tfjs. */
-const INPUT_ERRORS = new Set(['RunError', 'CheckpointError', 'BackendError', 'TrainingDivergedError', 'TrainingGuardrailError', 'AbError']);
+const INPUT_ERRORS = new Set(['RunError', 'CheckpointError', 'BackendError', 'TrainingDivergedError', 'TrainingGuardrailError', 'AbError', 'TrainingRecordError', 'ForkError']);
 
 /** The one line (and exit code) an error becomes. */
 export function describeError(e: unknown): { message: string; code: number } {
