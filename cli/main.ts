@@ -23,6 +23,7 @@ const COMMANDS: Record<string, CommandEntry> = {
   demo: { summary: 'the teaching demo: train PPO on rome, then say what emerged', run: async (a) => (await import('./demo.ts')).runDemo(a) },
   ab: { summary: 'guardrail A/B: sidequest ab rome --arms none,allowlist,penalty --seeds 5', run: async (a) => (await import('./ab.ts')).runAb(a) },
   emergence: { summary: 'when each side strategy emerges: sidequest emergence rome-campus --seeds 3 --out DIR', run: async (a) => (await import('./emergence.ts')).runEmergence(a) },
+  incidents: { summary: 'triage a run\'s firewall alerts into bursts, down to the training episodes: sidequest incidents runs/demo', run: async (a) => (await import('./incidents.ts')).runIncidents(a) },
   view: { summary: 'open the viewer on run folders: sidequest view runs/demo', run: async (a) => (await import('./view.ts')).runView(a) },
   schema: { summary: 'write the scenario JSON Schema: sidequest schema --out FILE', run: async (a) => (await import('./schema.ts')).runSchema(a) },
   scenarios: { summary: 'list the shipped scenarios', run: async (a) => (await import('./schema.ts')).runList(a) },
@@ -65,7 +66,7 @@ const FILE_ERRORS: Record<string, string> = {
 };
 
 /** Run-folder and checkpoint errors are bad input too; their classes live with the modules that load tfjs. */
-const INPUT_ERRORS = new Set(['RunError', 'CheckpointError', 'BackendError', 'TrainingDivergedError', 'TrainingGuardrailError', 'AbError', 'TrainingRecordError', 'ForkError']);
+const INPUT_ERRORS = new Set(['RunError', 'CheckpointError', 'BackendError', 'TrainingDivergedError', 'TrainingGuardrailError', 'AbError', 'TrainingRecordError', 'ForkError', 'IncidentsError']);
 
 /** The one line (and exit code) an error becomes. */
 export function describeError(e: unknown): { message: string; code: number } {
