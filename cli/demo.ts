@@ -94,6 +94,7 @@ export async function emergenceSummary(run: TrainingRun): Promise<string> {
     lines.push(`  First real alert at step ${firstReal.step.toLocaleString('en')} (${firstReal.source}), raised by training episode ${firstReal.episode} of env ${firstReal.env}` + ('t' in where ? `, at its step ${where.t}. Replay it:` : ` (${where.problem}).`));
     if ('t' in where) {
       lines.push(`    npx sidequest replay ${run.dir} --env ${firstReal.env} --episode ${firstReal.episode} --at ${where.t}`);
+      lines.push(`  What if the sandbox had been on from that step: npx sidequest fork ${run.dir} --env ${firstReal.env} --episode ${firstReal.episode} --at ${where.t} --guardrail sandbox`);
     }
   }
   lines.push(`  Every alert, grouped into bursts down to the training episodes that raised them: npx sidequest incidents ${run.dir}`);

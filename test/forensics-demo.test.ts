@@ -1,5 +1,6 @@
 // The demo's summary (cli/demo.ts emergenceSummary) names the first real firewall alert's training episode and
-// the step within it, with the exact command that replays it — and that command, run, shows that alert there.
+// the step within it, with the exact command that replays it — and that command, run, shows that alert there;
+// the fork command it prints runs too.
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,6 +50,12 @@ describe('the demo summary', () => {
     const out = await cli('replay', m![2], '--env', String(first.env), '--episode', String(first.episode), '--at', m![3], '--backend', 'wasm');
     const line = out.split('\n').find((l) => l.startsWith('→'))!;
     expect(line).toMatch(new RegExp(`→ step +${m![3]} \\(global ${first.step.toLocaleString('en')}\\).*\\[firewall alert: [^\\]]*${first.source}`));
+    // and the fork command it prints runs, and writes a fork that verifies
+    const fork = new RegExp(`npx sidequest fork (\\S+) --env ${first.env} --episode ${first.episode} --at ${m![3]} --guardrail sandbox`).exec(text);
+    expect(fork).not.toBeNull();
+    const forked = await cli('fork', fork![1], '--env', String(first.env), '--episode', String(first.episode), '--at', m![3], '--guardrail', 'sandbox', '--quiet');
+    const file = /wrote (\S+) /.exec(forked)![1];
+    expect(await cli('replay', file, '--verify')).toMatch(/^OK: /);
     run.dispose();
   });
 });
