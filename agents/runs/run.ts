@@ -193,6 +193,8 @@ export class TrainingRun {
   readonly recorder: TrainingRecorder | null = null;
   /** Segments the retention setting pruned at the last checkpoint (also listed in training/pruned.json). */
   lastPruned: PrunedSegment[] = [];
+  /** Wall seconds spent writing and pruning training-episode segments (the bench adds the per-step hook's). */
+  recordingSeconds = 0;
   private segmentFrom = 0;
 
   private releaseLock: () => void = () => {};
@@ -381,6 +383,7 @@ export class TrainingRun {
     this.evals.push(evalRow);
     if (this.recorder) {
       // the segment before the checkpoint that covers it: a crash in between leaves a segment resume removes
+      const t0 = performance.now();
       const a = c.args;
       mkdirSync(join(this.dir, TRAINING_DIR), { recursive: true });
       const seg = this.recorder.takeSegment({
@@ -390,6 +393,7 @@ export class TrainingRun {
       writeSegment(this.dir, this.trainer.step, seg);
       this.segmentFrom = this.trainer.step;
       this.lastPruned = pruneSegments(this.dir, this.trainer.step, c.trainingEpisodes?.keepSteps ?? 0, this.scenario);
+      this.recordingSeconds += (performance.now() - t0) / 1000;
     }
     const state: RunState = {
       trainer: this.trainer.state(),
