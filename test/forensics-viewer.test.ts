@@ -67,6 +67,23 @@ describe('the forensics routes of the viewer server', () => {
   });
 });
 
+describe('through sidequest view', () => {
+  it('the server answers the routes for its served folders only', async () => {
+    const { startViewServer } = await import('../cli/view.ts');
+    const server = await startViewServer([dir], { port: 0, host: '127.0.0.1' });
+    try {
+      const r = await fetch(`${server.url}api/runs/0/incidents`);
+      expect(r.status).toBe(200);
+      expect(r.headers.get('content-security-policy')).toBeTruthy();
+      expect(((await r.json()) as IncidentReport).alerts).toBeGreaterThan(0);
+      expect((await fetch(`${server.url}api/runs/1/incidents`)).status).toBe(404);
+      expect((await fetch(`${server.url}api/runs/0/training/0/99999.jsonl`)).status).toBe(422);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('the Incidents view layout', () => {
   const burst = (kind: string, firstStep: number, lastStep: number, rank: number) => ({
     rank, kind, declared: true, firstStep, lastStep, alerts: 3, windowSteps: 100, expectedFalsePositives: 0.2, pNoise: 0.001, likelyNoise: false,
