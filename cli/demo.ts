@@ -95,6 +95,7 @@ export async function emergenceSummary(run: TrainingRun): Promise<string> {
     if ('t' in where) {
       lines.push(`    npx sidequest replay ${run.dir} --env ${firstReal.env} --episode ${firstReal.episode} --at ${where.t}`);
       lines.push(`  What if the sandbox had been on from that step: npx sidequest fork ${run.dir} --env ${firstReal.env} --episode ${firstReal.episode} --at ${where.t} --guardrail sandbox`);
+      lines.push(`  then watch the original and the fork in the viewer: npx sidequest view ${join(run.dir, 'forks')} (press a to jump to the alert)`);
     }
   }
   lines.push(`  Every alert, grouped into bursts down to the training episodes that raised them: npx sidequest incidents ${run.dir}`);

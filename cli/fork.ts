@@ -134,13 +134,20 @@ export async function runFork(argv: string[]): Promise<number> {
   const check = verifyEpisode(record, scenario);
   if (!check.ok) throw new Error(`the fork does not verify (step ${check.divergence!.step}: ${check.divergence!.what})`);
   const out = f.out ?? `${defaultOut}-${safe(guardrails.names.join('+') || 'none')}-${safe(agentName)}.jsonl`;
-  if (!f.out && runDir) mkdirSync(join(runDir, 'forks'), { recursive: true });
+  let originalOut: string | undefined;
+  if (!f.out && runDir) {
+    // the original beside its forks, so `sidequest view <run>/forks` shows them together
+    mkdirSync(join(runDir, 'forks'), { recursive: true });
+    originalOut = join(runDir, 'forks', `e${f.env}-${f.episode}.jsonl`);
+    writeFileAtomic(originalOut, serializeEpisode(original));
+  }
   writeFileAtomic(out, serializeEpisode(record));
 
   if (!f.quiet) printStory(record, { around: f.at });
   console.log(printable(compare(original, record, f.at, scenario)));
   if (stayedFrom !== undefined) console.log(`  (the original's actions ran out at step ${stayedFrom}: the fork stayed put from there until its episode ended)`);
   console.log(printable(`wrote ${out} — verify it: npx sidequest replay ${out} --verify`));
+  if (originalOut) console.log(printable(`and the original as ${originalOut}; watch both: npx sidequest view ${join(runDir!, 'forks')} (press a to jump to the next alert)`));
   return 0;
 }
 

@@ -176,5 +176,11 @@ describe('forking a training episode of a run', () => {
     const rec = parseEpisode(readFileSync(out, 'utf8'));
     expect(rec.header.meta.fork).toMatchObject({ at: 20, of: { run: 'fork-test', env: 2, episode: 1 } });
     expect((await cli('replay', out, '--verify')).code).toBe(0);
+    // the original is written beside it, so the viewer shows both
+    const original = join(dir, 'forks', 'e2-1.jsonl');
+    expect(sb2.out).toContain(`and the original as ${original}`);
+    const o = parseEpisode(readFileSync(original, 'utf8'));
+    expect(verifyEpisode(o).ok).toBe(true);
+    expect(o.steps.slice(0, 20)).toEqual(rec.steps.slice(0, 20));
   });
 });
