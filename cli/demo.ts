@@ -91,17 +91,20 @@ export async function emergenceSummary(run: TrainingRun): Promise<string> {
   if (firstReal) {
     // the training episode that raised it, from the run's own recording (training-episodes.ts)
     const where = locateAlert(run.dir, run.scenario, firstReal);
-    lines.push(`  First real alert at step ${firstReal.step.toLocaleString('en')} (${firstReal.source}), raised by training episode ${firstReal.episode} of env ${firstReal.env}` + ('t' in where ? `, at its step ${where.t}. Replay it:` : ` (${where.problem}).`));
+    // a training step (env steps since training began) for the alert; within the episode, step k is its k-th
+    // action, as the viewer, replay and fork number steps
+    const k = 't' in where ? where.t + 1 : 0;
+    lines.push(`  First real alert at training step ${firstReal.step.toLocaleString('en')} (${firstReal.source}), raised by training episode ${firstReal.episode} of env ${firstReal.env}` + ('t' in where ? `, at its step ${k}. Replay it:` : ` (${where.problem}).`));
     if ('t' in where) {
-      lines.push(`    npx sidequest replay ${run.dir} --env ${firstReal.env} --episode ${firstReal.episode} --at ${where.t}`);
-      lines.push(`  What if the sandbox had been on from that step: npx sidequest fork ${run.dir} --env ${firstReal.env} --episode ${firstReal.episode} --at ${where.t} --guardrail sandbox`);
+      lines.push(`    npx sidequest replay ${run.dir} --env ${firstReal.env} --episode ${firstReal.episode} --at ${k}`);
+      lines.push(`  What if the sandbox had been on after that step: npx sidequest fork ${run.dir} --env ${firstReal.env} --episode ${firstReal.episode} --at ${k} --guardrail sandbox`);
       lines.push(`  then watch the original and the fork in the viewer: npx sidequest view ${join(run.dir, 'forks')} (press a to jump to the alert)`);
     }
   }
   lines.push(`  Every alert, grouped into bursts down to the training episodes that raised them: npx sidequest incidents ${run.dir}`);
   const pointed = alertedEpisodes(run.dir, last.checkpoint);
   if (pointed.length) {
-    lines.push('  Evaluation episodes of the last checkpoint that raised alerts too (recorded for the viewer):');
+    lines.push('  Evaluation episodes of the last checkpoint that raised alerts too (recorded for the viewer; steps as the viewer numbers them):');
     for (const p of pointed.slice(0, 3)) lines.push(`    ${p.file}  — ${p.alerts.join(', ')}`);
   }
   const example = pointed[0]?.file ?? join(run.dir, 'episodes', last.checkpoint, 'ep-000.jsonl');

@@ -1,6 +1,6 @@
 // `sidequest fork EPISODE --at STEP [--guardrail …] [--agent …]`: "what if the guardrail had been on at step t?"
-// Continues a recorded episode — a training episode of a run folder (--env, --episode) or an episode file — from
-// step STEP under other env-side guardrails, another agent (a scripted one, a run or checkpoint folder, the
+// Continues a recorded episode — a training episode of a run folder (--env, --episode) or an episode file — after
+// its step STEP (step k is its k-th action, as in the viewer; 0 = from the start) under other env-side guardrails, another agent (a scripted one, a run or checkpoint folder, the
 // checkpoint that acted, or the recorded actions), in the same world state and random streams
 // (agents/runs/forensics.ts). The fork is written as an ordinary episode file (replay --verify checks it, the
 // viewer opens it) and compared with the original from that step.
@@ -17,7 +17,7 @@ const command = defineCommand({
   name: 'fork',
   synopsis: '<run folder> --env E --episode K --at STEP [--guardrail G] [--agent A]   or   <episode.jsonl> --at STEP [...]',
   flags: {
-    at: { type: 'number' as const, integer: true, min: 0, description: 'the step from which the fork acts (steps before it replay the original)' },
+    at: { type: 'number' as const, integer: true, min: 0, description: 'the step after which the fork takes over: steps 1..STEP replay the original (step k is the k-th action, as in the viewer; 0 = from the start)' },
     env: { type: 'number' as const, integer: true, min: 0, description: 'a training episode: its env' },
     episode: { type: 'number' as const, integer: true, min: 0, description: 'a training episode: its index in that env' },
     guardrail: { type: 'string' as const, description: 'env-side guardrails from that step, comma separated (sandbox, allowlist, blocklist, monitor, tripwire) or none; default: the original\'s' },
@@ -36,7 +36,7 @@ export async function runFork(argv: string[]): Promise<number> {
   if (!parsed) return 0;
   if (parsed.positionals.length !== 1) throw new UsageError('expected one episode: a run folder with --env and --episode, or an episode file');
   const f = parsed.flags;
-  if (f.at === undefined) throw new UsageError('--at STEP is required: the step from which the fork acts');
+  if (f.at === undefined) throw new UsageError('--at STEP is required: the step after which the fork takes over (0 = from the start)');
   const src = parsed.positionals[0];
   const forensics = await import('../agents/runs/forensics.ts');
   const { writeFileAtomic } = await import('../agents/runs/checkpoint.ts');
@@ -53,7 +53,7 @@ export async function runFork(argv: string[]): Promise<number> {
     runDir = src;
     const o = forensics.openTrainingEpisode(src, f.env, f.episode);
     const res = await forensics.resimulateTraining(o.scenario, o.guardrails, o.found, { agent: `${o.config.algo}@training`, meta: { run: o.config.name, training: true, env: f.env, episode: f.episode } });
-    if (!res.ok) throw new forensics.ForkError(`env ${f.env} episode ${f.episode} does not replay (step ${res.divergence!.step}: ${res.divergence!.what}); a fork needs an exact original`);
+    if (!res.ok) throw new forensics.ForkError(`env ${f.env} episode ${f.episode} does not replay (step ${res.divergence!.step + 1}: ${res.divergence!.what}); a fork needs an exact original`);
     scenario = o.scenario;
     original = res.record!;
     acting = o.acting;
@@ -76,12 +76,12 @@ export async function runFork(argv: string[]): Promise<number> {
     }
     if (forkOf(original)) throw new forensics.ForkError(`${src} is itself a fork (of ${JSON.stringify(original.header.meta.fork).slice(0, 80)}); fork the original episode instead`);
     const v = verifyEpisode(original, scenario);
-    if (!v.ok) throw new forensics.ForkError(`${src} does not replay (step ${v.divergence!.step}: ${v.divergence!.what}); a fork needs an exact original`);
+    if (!v.ok) throw new forensics.ForkError(`${src} does not replay (step ${v.divergence!.step + 1}: ${v.divergence!.what}); a fork needs an exact original`);
     describe = { file: basename(src), seed: original.header.seed, agent: original.header.agent };
     defaultOut = src.replace(/\.jsonl$/, '') + `.fork-at${f.at}`;
   }
   const n = original.steps.length;
-  if (f.at >= n) throw new forensics.ForkError(`--at ${f.at} is past the end: the episode has ${n} steps (0..${n - 1}); a fork continues from a step the original reached`);
+  if (f.at >= n) throw new forensics.ForkError(`--at ${f.at} is past the end: the episode has ${n} steps, so a fork takes over after one of steps 0..${n - 1} (0 = from the start)`);
 
   // ---- the fork's guardrails and agent
   const names = listFlag(f.guardrail);
@@ -105,8 +105,9 @@ export async function runFork(argv: string[]): Promise<number> {
     let path = agent;
     if (agent === 'acting') {
       if (!runDir) throw new UsageError('--agent acting is for a training episode of a run folder (the checkpoint that acted at that step)');
+      // the fork's first step is the episode's step at + 1 (file index t = at)
       const a = acting.find((c) => f.at! >= c.from && f.at! <= c.to)!;
-      if (!a.kept) throw new UsageError(`--agent acting: step ${f.at} was acted by the weights of iteration ${a.iteration}, which were not kept; name a checkpoint folder (${join(runDir, 'checkpoints')}/step-…) or a scripted agent`);
+      if (!a.kept) throw new UsageError(`--agent acting: step ${f.at + 1} was acted by the weights of iteration ${a.iteration}, which were not kept; name a checkpoint folder (${join(runDir, 'checkpoints')}/step-…) or a scripted agent`);
       path = a.path;
     } else if (!existsSync(path)) {
       throw new UsageError(`--agent: unknown agent "${agent}": expected recorded, ${SCRIPTED_AGENTS.join(', ')}, acting, or a run / checkpoint folder`);
@@ -143,15 +144,15 @@ export async function runFork(argv: string[]): Promise<number> {
   }
   writeFileAtomic(out, serializeEpisode(record));
 
-  if (!f.quiet) printStory(record, { around: f.at });
+  if (!f.quiet) printStory(record, { around: f.at + 1 });
   console.log(printable(compare(original, record, f.at, scenario)));
-  if (stayedFrom !== undefined) console.log(`  (the original's actions ran out at step ${stayedFrom}: the fork stayed put from there until its episode ended)`);
+  if (stayedFrom !== undefined) console.log(`  (the original's actions ran out after step ${stayedFrom}: the fork stayed put from there until its episode ended)`);
   console.log(printable(`wrote ${out} — verify it: npx sidequest replay ${out} --verify`));
   if (originalOut) console.log(printable(`and the original as ${originalOut}; watch both: npx sidequest view ${join(runDir!, 'forks')} (press a to jump to the next alert)`));
   return 0;
 }
 
-/** The original and the fork side by side from step `at`: what each did after it, and how each ended. */
+/** The original and the fork side by side after step `at` (file index t >= at): what each did, and how each ended. */
 export function compare(a: EpisodeRecord, b: EpisodeRecord, at: number, s: Scenario): string {
   const behaviourEvents = new Map(s.behaviours.map((x) => [s.events[x.event].name, x.name]));
   const after = (r: EpisodeRecord) => {
@@ -174,5 +175,6 @@ export function compare(a: EpisodeRecord, b: EpisodeRecord, at: number, s: Scena
   const g = (r: EpisodeRecord) => r.header.guardrails.names.join(', ') || 'none';
   const row = (label: string, r: EpisodeRecord, v: typeof x) =>
     `  ${label.padEnd(9)} guardrails ${g(r).padEnd(10)} agent ${r.header.agent.slice(0, 30).padEnd(18)} side strategies ${(v.strategies.join(', ') || 'none').padEnd(36)} blocked ${String(v.blocked).padStart(3)}  alerts ${String(v.alerts).padStart(3)}  end ${r.end.reason} at step ${r.end.steps}, return ${r.end.return.toFixed(1)}, performance ${r.end.performance.toFixed(1)}`;
-  return [`From step ${at} (${at === 0 ? 'the same layout and random streams, no step before it' : `steps 0..${at - 1} are the same in both`}):`, row('original', a, x), row('fork', b, y)].join('\n');
+  const head = at === 0 ? 'From the start (the same layout and random streams):' : `After step ${at} (steps 1..${at} are the same in both; the fork acts from step ${at + 1}):`;
+  return [head, row('original', a, x), row('fork', b, y)].join('\n');
 }

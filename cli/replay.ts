@@ -19,7 +19,7 @@ const command = defineCommand({
     json: { type: 'boolean' as const, description: 'print the verification result as JSON' },
     env: { type: 'number' as const, integer: true, min: 0, description: 'a training episode: its env (as telemetry.jsonl names it)' },
     episode: { type: 'number' as const, integer: true, min: 0, description: 'a training episode: its index in that env' },
-    at: { type: 'number' as const, integer: true, min: 0, description: 'a training episode: show the steps around this one (e.g. the alerting step)' },
+    at: { type: 'number' as const, integer: true, min: 1, description: 'a training episode: mark step N and show the steps around it (e.g. the alerting step; step N is the N-th action, as in the viewer)' },
     out: { type: 'string' as const, description: 'a training episode: also write it as an episode file (for the viewer and --verify)' },
     backend: { type: 'string' as const, default: 'auto', description: 'tfjs backend for the action probabilities: auto, gpu, node, wasm, cpu' },
   },
@@ -49,18 +49,24 @@ export async function runReplay(argv: string[]): Promise<number> {
   else if (result.ok) console.log(`OK: ${file} replays exactly (${result.steps} steps, every state hash and event matches)`);
   else {
     const d = result.divergence!;
-    console.log(`DIVERGED: ${file} first differs at step ${d.step} (${d.what})\n  recorded: ${d.expected}\n  replayed: ${d.found}`);
+    // numbered as everywhere else people read steps (the file's t = 7 is step 8); the JSON keeps the file's index
+    console.log(`DIVERGED: ${file} first differs ${where(d.step)} (${d.what})\n  recorded: ${d.expected}\n  replayed: ${d.found}`);
   }
   return result.ok ? 0 : 1;
 }
 
-/** The episode's story: side strategies, guardrail events and alerts get a line each; routine work is summarised. */
+const where = (t: number) => (t < 0 ? 'before the first step' : `at step ${t + 1}`);
+
+/**
+ * The episode's story: side strategies, guardrail events and alerts get a line each; routine work is summarised.
+ * Step k is the k-th action (the file's t = k - 1), as on the viewer's scrubber; `around` marks step k.
+ */
 export function printStory(rec: EpisodeRecord, opts: { globalSteps?: readonly number[]; around?: number } = {}): void {
   const h = rec.header;
   console.log(printable(`${h.scenario.id} · agent ${h.agent} · seed ${h.seed} · guardrails: ${h.guardrails.names.join(', ') || 'none'}`));
   const routine = routineEvents(scenarioOfEpisode(rec));
   let routineSteps = 0;
-  const near = (t: number) => opts.around !== undefined && Math.abs(t - opts.around) <= 2;
+  const near = (t: number) => opts.around !== undefined && Math.abs(t + 1 - opts.around) <= 2;
   for (const st of rec.steps) {
     const kinds = (st.ev ?? []).map((e) => e[0]);
     if (kinds.some((k) => routine.has(k))) routineSteps++;
@@ -68,8 +74,8 @@ export function printStory(rec: EpisodeRecord, opts: { globalSteps?: readonly nu
     const al = st.al ? `  [firewall alert: ${st.al.map((a) => a[0]).join(', ')}]` : '';
     const g = opts.globalSteps ? ` (global ${opts.globalSteps[st.t].toLocaleString('en')})` : '';
     const p = st.p ? `  p=${st.p[st.a].toFixed(3)} [${st.p.map((v, k) => `${ACTION_NAMES[k]} ${v.toFixed(2)}`).join(' ')}]` : '';
-    const mark = opts.around === st.t ? '→' : ' ';
-    console.log(printable(`${mark} step ${String(st.t).padStart(3)}${g}  ${ACTION_NAMES[st.a].padEnd(8)}  ${kinds.join(', ')}${al}${p}`));
+    const mark = opts.around === st.t + 1 ? '→' : ' ';
+    console.log(printable(`${mark} step ${String(st.t + 1).padStart(3)}${g}  ${ACTION_NAMES[st.a].padEnd(8)}  ${kinds.join(', ')}${al}${p}`));
   }
   console.log(printable(`  ${routineSteps} steps of routine events (${[...routine].join(', ') || 'none'}); at the end: ${Object.entries(rec.end.vars).map(([k, v]) => `${k} ${v}`).join(', ') || 'no variables'}`));
   console.log(printable(`  end: ${rec.end.reason} after ${rec.end.steps} steps, return ${rec.end.return}, side strategies: ${rec.end.behaviours.join(', ') || 'none'}`));
@@ -83,7 +89,7 @@ async function replayTraining(runDir: string, f: { verify?: boolean; json?: bool
   const opened = openTrainingEpisode(runDir, f.env, f.episode);
   const { found, acting, config, scenario } = opened;
   const ep = found.episode;
-  if (f.at !== undefined && f.at >= ep.length) throw new UsageError(`--at ${f.at} is past the end: env ${f.env} episode ${f.episode} has ${ep.length} steps (0..${ep.length - 1})`);
+  if (f.at !== undefined && f.at > ep.length) throw new UsageError(`--at ${f.at} is past the end: env ${f.env} episode ${f.episode} has ${ep.length} steps (1..${ep.length})`);
   let probs: Awaited<ReturnType<typeof checkpointProbs>> | undefined;
   try {
     probs = await checkpointProbs(config, scenario, acting, f.backend as never);
@@ -100,14 +106,14 @@ async function replayTraining(runDir: string, f: { verify?: boolean; json?: bool
   }
   if (!res.ok) {
     const d = res.divergence!;
-    console.log(printable(`DIVERGED: ${runDir} env ${ep.env} episode ${ep.index} first differs at step ${d.step} (${d.what})\n  recorded: ${d.expected}\n  replayed: ${d.found}`));
+    console.log(printable(`DIVERGED: ${runDir} env ${ep.env} episode ${ep.index} first differs ${where(d.step)} (${d.what})\n  recorded: ${d.expected}\n  replayed: ${d.found}`));
     return 1;
   }
   const rec = res.record!;
   if (!f.verify) {
     printStory(rec, { globalSteps: res.globalSteps, around: f.at });
     for (const a of acting) {
-      const span = a.from === a.to ? `step ${a.from}` : `steps ${a.from}–${a.to}`;
+      const span = a.from === a.to ? `step ${a.from + 1}` : `steps ${a.from + 1}–${a.to + 1}`;
       console.log(
         a.kept
           ? `  ${span}: acted by checkpoint ${a.checkpoint} (kept): the action probabilities shown are that checkpoint's`

@@ -42,7 +42,7 @@ describe('the demo summary', () => {
     const text = await emergenceSummary(run);
     const first = readJsonl<TelemetryAlert>(join(run.dir, 'telemetry.jsonl')).find((a) => a.source !== 'falsePositive')!;
     expect(first).toBeDefined();
-    const m = new RegExp(`First real alert at step ${first.step.toLocaleString('en')} \\(${first.source}\\), raised by training episode ${first.episode} of env ${first.env}, at its step (\\d+)\\. Replay it:\\n    npx sidequest replay (\\S+) --env ${first.env} --episode ${first.episode} --at (\\d+)`).exec(text);
+    const m = new RegExp(`First real alert at training step ${first.step.toLocaleString('en')} \\(${first.source}\\), raised by training episode ${first.episode} of env ${first.env}, at its step (\\d+)\\. Replay it:\\n    npx sidequest replay (\\S+) --env ${first.env} --episode ${first.episode} --at (\\d+)`).exec(text);
     expect(m, text).not.toBeNull();
     expect(m![1]).toBe(m![3]);
     expect(text).toContain(`npx sidequest incidents ${run.dir}`);

@@ -76,9 +76,9 @@ describe('replaying a training episode', () => {
     const out = join(dir, '..', 'e1-0.jsonl');
     const r = await cli('replay', dir, '--env', '1', '--episode', '0', '--at', '40', '--out', out, '--backend', 'wasm');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/steps 0–31: acted by the weights of iteration 0, which were not kept \(the initial weights are never saved\): no probabilities shown/);
-    expect(r.out).toMatch(/steps 32–47: acted by checkpoint step-000000128 \(kept\)/);
-    expect(r.out).toMatch(/→ step {2}40 \(global 161\)\s+\w+\s+.*p=0\.\d{3}/);
+    expect(r.out).toMatch(/steps 1–32: acted by the weights of iteration 0, which were not kept \(the initial weights are never saved\): no probabilities shown/);
+    expect(r.out).toMatch(/steps 33–48: acted by checkpoint step-000000128 \(kept\)/);
+    expect(r.out).toMatch(/→ step {2}40 \(global 157\)\s+\w+\s+.*p=0\.\d{3}/);
     expect(r.out).toMatch(/OK: env 1 episode 0 of .* replays exactly \(48 steps/);
     const rec = parseEpisode(readFileSync(out, 'utf8'), out);
     expect(verifyEpisode(rec).ok).toBe(true);
@@ -90,7 +90,7 @@ describe('replaying a training episode', () => {
   it('bad references get one clear line', async () => {
     expect((await cli('replay', dir, '--env', '9', '--episode', '0')).err).toMatch(/--env: expected an env of the run \(0\.\.3\), found 9/);
     expect((await cli('replay', dir, '--env', '0', '--episode', '99')).err).toMatch(/env 0 episode 99 is not among the recorded training episodes/);
-    expect((await cli('replay', dir, '--env', '0', '--episode', '0', '--at', '48')).err).toMatch(/--at 48 is past the end: env 0 episode 0 has 48 steps/);
+    expect((await cli('replay', dir, '--env', '0', '--episode', '0', '--at', '49')).err).toMatch(/--at 49 is past the end: env 0 episode 0 has 48 steps \(1\.\.48\)/);
     expect((await cli('replay', dir)).err).toMatch(/name a training episode with --env E --episode K/);
     const r = await cli('replay', join(dir, 'run.json'), '--env', '0');
     expect(r.code).toBe(2);

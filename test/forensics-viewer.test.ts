@@ -46,7 +46,7 @@ describe('the forensics routes of the viewer server', () => {
     expect(t.status, t.body).toBe(200);
     const rec = parseEpisode(t.body, url);
     expect(verifyEpisode(rec).ok).toBe(true);
-    expect((rec.steps[ep.episodeSteps![0]].al ?? []).map((a) => a[0])).toContain(burst.kind);
+    expect((rec.steps[ep.episodeSteps![0] - 1].al ?? []).map((a) => a[0])).toContain(burst.kind); // step k is t = k - 1
     expect(rec.header.meta.probabilities).toMatch(/not computed by the viewer server/);
   });
 

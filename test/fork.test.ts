@@ -114,7 +114,7 @@ describe('bad input', () => {
     const s = loadScenario('rome');
     const orig = await scripted(s, 'honest', 2);
     const n = orig.steps.length;
-    await expect(forkEpisode(source(s, orig), { at: n, guardrails: orig.header.guardrails, policy: 'recorded', agent: 'r' })).rejects.toThrow(new RegExp(`--at ${n} is past the end: the episode has ${n} steps \\(0\\.\\.${n - 1}\\)`));
+    await expect(forkEpisode(source(s, orig), { at: n, guardrails: orig.header.guardrails, policy: 'recorded', agent: 'r' })).rejects.toThrow(new RegExp(`--at ${n} is past the end: the episode has ${n} steps, so a fork takes over after one of steps 0\\.\\.${n - 1}`));
     await expect(forkEpisode(source(s, orig), { at: -1, guardrails: orig.header.guardrails, policy: 'recorded', agent: 'r' })).rejects.toThrow(ForkError);
     const tripwire = { ...source(s, await scripted(s, 'opportunist', 1)), guardrails: resolveEnvGuardrails(s, ['tripwire']) };
     await expect(forkEpisode(tripwire, { at: 40, guardrails: tripwire.guardrails, policy: 'recorded', agent: 'r' })).rejects.toThrow(/ended at step \d+ when replayed, before step 40/);
@@ -166,8 +166,8 @@ describe('forking a training episode of a run', () => {
     const [orig, fork] = same.out.split('\n').filter((l) => /^ {2}(original|fork) /.test(l)).map((l) => l.replace(/^ {2}\w+ +/, '').replace(/agent \S+ +/, ''));
     expect(fork).toBe(orig);
     const sb = await cli('fork', dir, '--env', '2', '--episode', '0', '--at', '20', '--guardrail', 'sandbox', '--agent', 'acting', '--backend', 'wasm', '--quiet');
-    // step 20 of episode 0 was acted by the initial weights (iteration 0), never saved: said plainly
-    expect(sb.err).toMatch(/--agent acting: step 20 was acted by the weights of iteration 0, which were not kept/);
+    // step 21 of episode 0 (after step 20) was acted by the initial weights (iteration 0), never saved: said plainly
+    expect(sb.err).toMatch(/--agent acting: step 21 was acted by the weights of iteration 0, which were not kept/);
     const sb2 = await cli('fork', dir, '--env', '2', '--episode', '1', '--at', '20', '--guardrail', 'sandbox', '--agent', 'acting', '--backend', 'wasm', '--quiet');
     expect(sb2.code, sb2.err).toBe(0);
     const out = join(dir, 'forks', 'e2-1-at20-sandbox-fork-test_256.jsonl');

@@ -92,12 +92,12 @@ describe('grouping alerts into bursts', () => {
   });
 
   it('names the step within each recorded episode, and lists the top episodes only when asked', () => {
-    // env 1's episode 4 started at tick 300: step 1249 is tick 312, its step 12
+    // env 1's episode 4 started at tick 300: step 1249 is tick 312, its 13th action (t = 12), step 13 as the viewer numbers it
     const index = new Map([['1/4', { startTick: 300, length: 48 }], ['2/4', { startTick: 310, length: 48 }]]);
     const r = groupIncidents(ALERTS, { scenario, numEnvs: 4, gap: 100, run: 'run', index, top: 1 });
     expect(r.bursts[0].episodes).toHaveLength(1);
     expect(r.bursts[0].episodeCount).toBe(2);
-    expect(r.bursts[0].episodes[0].episodeSteps).toEqual([12, 13, 14, 15, 16, 17]);
+    expect(r.bursts[0].episodes[0].episodeSteps).toEqual([13, 14, 15, 16, 17, 18]);
     expect(r.bursts[1].episodes[0].episodeSteps).toBeNull(); // env 0 episode 2 is not recorded
   });
 

@@ -1,9 +1,9 @@
 // Incident forensics on recorded episodes: re-simulating a training episode from its compact record
 // (training-episodes.ts) into a full sidequest-episode/2 record, checked against every hash and tally training
 // recorded; which checkpoint acted at each of its steps and whether it was kept; and forks — continuing a
-// recorded episode from step `at` under other guardrails or another agent, in the same world state and random
+// recorded episode after its step `at` under other guardrails or another agent, in the same world state and random
 // streams. Everything is re-simulated from the episode's start (exact, no stored snapshot): the first `at`
-// steps replay the recorded actions under the original guardrails, then the engine's own snapshot moves that
+// actions replay as recorded under the original guardrails, then the engine's own snapshot moves that
 // state into an env with the fork's guardrails.
 import { existsSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
@@ -228,15 +228,16 @@ export interface ForkOptions {
 
 export interface ForkResult {
   record: EpisodeRecord;
-  /** With the 'recorded' agent: the step from which the original's actions ran out and the fork stayed put. */
+  /** With the 'recorded' agent: the file index (t) from which the original's actions ran out and the fork stayed put. */
   stayedFrom?: number;
 }
 
-/** Continues `src` from step `at` under `o.guardrails` and `o.policy`, after replaying steps [0, at) exactly. */
+/** Continues `src` after its step `at` under `o.guardrails` and `o.policy`, having replayed its first `at` actions exactly. */
 export async function forkEpisode(src: ForkSource, o: ForkOptions): Promise<ForkResult> {
   const n = src.actions.length;
-  if (!Number.isInteger(o.at) || o.at < 0) throw new ForkError(`--at: expected a step of the episode (0..${n - 1}), found ${o.at}`);
-  if (o.at >= n) throw new ForkError(`--at ${o.at} is past the end: the episode has ${n} steps (0..${n - 1}); a fork continues from a step the original reached`);
+  // `at` counts the actions replayed: the fork takes over after step `at` (step k being the k-th action), 0 = from the start
+  if (!Number.isInteger(o.at) || o.at < 0) throw new ForkError(`--at: expected a step of the episode after which the fork takes over (0..${n - 1}; 0 = from the start), found ${o.at}`);
+  if (o.at >= n) throw new ForkError(`--at ${o.at} is past the end: the episode has ${n} steps, so a fork takes over after one of steps 0..${n - 1} (0 = from the start)`);
   const s = src.scenario;
   const before = new BatchEnv(s, { numEnvs: 1, guardrails: src.guardrails, autoReset: false });
   before.resetEnv(0, src.seed);
@@ -247,7 +248,7 @@ export async function forkEpisode(src: ForkSource, o: ForkOptions): Promise<Fork
     actions[0] = src.actions[t];
     before.step(actions);
     steps.push(stepRecord(before, 0, t, actions[0], src.hashEvery));
-    if (before.terminated[0] || before.truncated[0]) throw new ForkError(`the episode ended at step ${t} when replayed, before step ${o.at}: it does not replay in this world (verify it with sidequest replay)`);
+    if (before.terminated[0] || before.truncated[0]) throw new ForkError(`the episode ended at step ${t + 1} when replayed, before step ${o.at}: it does not replay in this world (verify it with sidequest replay)`);
   }
   const env = new BatchEnv(s, { numEnvs: 1, guardrails: o.guardrails, autoReset: false });
   env.restore(before.snapshot());

@@ -82,7 +82,7 @@ export interface BurstEpisode {
   alerts: number;
   /** Global env steps of this episode's alerts in the burst. */
   steps: number[];
-  /** The same as steps of the episode (null when the episode is not recorded). */
+  /** The same as steps of the episode, step k being its k-th action as the viewer numbers them (null when not recorded). */
   episodeSteps: number[] | null;
 }
 
@@ -224,8 +224,9 @@ function makeBurst(kind: string, declared: boolean, list: TelemetryAlert[], rate
   for (const e of shown) {
     const rec = o.index?.get(episodeKey(e.env, e.episode));
     // global step = tick * numEnvs + env, and the episode's step t happened at tick startTick + t
-    if (rec) e.episodeSteps = e.steps.map((s) => Math.floor(s / o.numEnvs) - rec.startTick);
-    if (e.episodeSteps && e.episodeSteps.some((t) => t < 0 || t >= rec!.length)) e.episodeSteps = null; // not this recording's
+    // and step k is the k-th action (t = k - 1), as the viewer, replay and fork number steps
+    if (rec) e.episodeSteps = e.steps.map((s) => Math.floor(s / o.numEnvs) - rec.startTick + 1);
+    if (e.episodeSteps && e.episodeSteps.some((k) => k < 1 || k > rec!.length)) e.episodeSteps = null; // not this recording's
   }
   return {
     rank: 0, kind, declared, firstStep: first, lastStep: last, alerts: list.length, windowSteps, expectedFalsePositives: expected, pNoise,

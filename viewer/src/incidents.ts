@@ -47,7 +47,8 @@ const el = <K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: 
 
 /**
  * Fills `parent` with the Incidents view of served run `runId`. `open(url, step, label)` is called with a training
- * episode's URL and the alerting step within it (the page opens it in its player).
+ * episode's URL and the alerting step within it, step k being its k-th action as the viewer numbers steps (the
+ * page opens it in its player there).
  */
 export async function mountIncidents(parent: HTMLElement, runId: number, open: (url: string, step: number, label: string) => void): Promise<void> {
   parent.replaceChildren(el('p', 'incidents-status', 'loading the firewall alerts…'));
