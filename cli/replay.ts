@@ -91,8 +91,10 @@ async function replayTraining(runDir: string, f: { verify?: boolean; json?: bool
   const ep = found.episode;
   if (f.at !== undefined && f.at > ep.length) throw new UsageError(`--at ${f.at} is past the end: env ${f.env} episode ${f.episode} has ${ep.length} steps (1..${ep.length})`);
   let probs: Awaited<ReturnType<typeof checkpointProbs>> | undefined;
+  // DQN acts ε-greedily on Q-values: a softmax of them is no distribution it sampled from, so none is shown
+  const dqn = config.algo === 'dqn';
   try {
-    probs = await checkpointProbs(config, scenario, acting, f.backend as never);
+    probs = await checkpointProbs(config, scenario, dqn ? [] : acting, f.backend as never);
   } catch (e) {
     if (e instanceof BackendError) throw new UsageError(e.message);
     throw e;
@@ -112,7 +114,8 @@ async function replayTraining(runDir: string, f: { verify?: boolean; json?: bool
   const rec = res.record!;
   if (!f.verify) {
     printStory(rec, { globalSteps: res.globalSteps, around: f.at });
-    for (const a of acting) {
+    if (dqn) console.log('  a DQN run acts ε-greedily on its Q-values, not by sampling a distribution: no action probabilities are shown');
+    for (const a of dqn ? [] : acting) {
       const span = a.from === a.to ? `step ${a.from + 1}` : `steps ${a.from + 1}–${a.to + 1}`;
       console.log(
         a.kept
