@@ -66,8 +66,12 @@ describe('a recorded training episode re-simulates to what the engine did, in ev
       expect(verifyEpisode(res.record!, s).ok).toBe(true);
     }
     // side strategies and alerts did happen in the recorded set (the test is not about empty episodes)
-    if (id !== 'tutorial') expect(episodes.some((e) => e.behaviours !== 0)).toBe(true);
-    expect(episodes.some((e) => e.alerts > 0)).toBe(id !== 'tutorial');
+    // in the incident worlds (the rome family, with a firewall) side strategies and alerts did happen in the
+    // recorded set: the test is not about empty episodes
+    if (id.startsWith('rome')) {
+      expect(episodes.some((e) => e.behaviours !== 0)).toBe(true);
+      expect(episodes.some((e) => e.alerts > 0)).toBe(true);
+    }
   });
 
   it('a changed action is caught at the step where the worlds part', async () => {
