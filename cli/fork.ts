@@ -12,6 +12,7 @@ import { forkOf, scenarioOfEpisode, verifyEpisode } from '../sim/replay.ts';
 import type { Scenario } from '../sim/scenario.ts';
 import { defineCommand, listFlag, parseCommand, printable, UsageError } from './args.ts';
 import { printStory } from './replay.ts';
+import { formatLink } from '../viewer/src/link.ts';
 
 const command = defineCommand({
   name: 'fork',
@@ -148,7 +149,11 @@ export async function runFork(argv: string[]): Promise<number> {
   console.log(printable(compare(original, record, f.at, scenario)));
   if (stayedFrom !== undefined) console.log(`  (the original's actions ran out after step ${stayedFrom}: the fork stayed put from there until its episode ended)`);
   console.log(printable(`wrote ${out} — verify it: npx sidequest replay ${out} --verify`));
-  if (originalOut) console.log(printable(`and the original as ${originalOut}; watch both: npx sidequest view ${join(runDir!, 'forks')} (press a to jump to the next alert)`));
+  if (originalOut) {
+    // a share link (viewer/src/link.ts) that opens the original where the fork takes over; the fork is beside it
+    const link = formatLink({ run: 'forks', checkpoint: 'episodes', episode: basename(originalOut), step: f.at });
+    console.log(printable(`and the original as ${originalOut}; watch both: npx sidequest view ${join(runDir!, 'forks')}, then open http://127.0.0.1:5178/${link} (the original at step ${f.at}; a jumps to the next alert)`));
+  }
   return 0;
 }
 

@@ -19,6 +19,7 @@ import { forkEpisode, ForkError, type ForkSource } from '../agents/runs/forensic
 import { resolveArgs } from '../agents/learning/options.ts';
 import { TrainingRun } from '../agents/runs/run.ts';
 import { main } from '../cli/main.ts';
+import { parseLink } from '../viewer/src/link.ts';
 
 /** One episode of a scripted agent, recorded as evaluation records it. */
 async function scripted(s: Scenario, agent: 'opportunist' | 'honest' | 'random', seed: number, names?: string[]): Promise<EpisodeRecord> {
@@ -179,6 +180,9 @@ describe('forking a training episode of a run', () => {
     // the original is written beside it, so the viewer shows both
     const original = join(dir, 'forks', 'e2-1.jsonl');
     expect(sb2.out).toContain(`and the original as ${original}`);
+    // with a viewer link that opens it at the fork's step
+    const link = /http:\/\/127\.0\.0\.1:5178\/(#\S+)/.exec(sb2.out)![1];
+    expect(parseLink(link)).toEqual({ ok: true, link: { run: 'forks', checkpoint: 'episodes', episode: 'e2-1.jsonl', step: 20 } });
     const o = parseEpisode(readFileSync(original, 'utf8'));
     expect(verifyEpisode(o).ok).toBe(true);
     expect(o.steps.slice(0, 20)).toEqual(rec.steps.slice(0, 20));
