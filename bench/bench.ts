@@ -8,6 +8,9 @@
 //   train.stepsPerSecond      PPO end to end (rollout + update) with the demo's settings, per available backend,
 //                             plus ratios against cpu
 //   train.ofEngine           train.stepsPerSecond as a fraction of sim.stepsPerSecond (how much the network costs)
+//   train.recordingOverhead  steps/s with training-episode recording over steps/s without (same process, 8 runs
+//                             alternated off/on/on/off…, all runs and each arm's fastest), the recorder's own share
+//                             of the wall time, and the disk it takes per million steps
 //   profile                   where a PPO iteration's time goes (wasm, the demo's settings, rome): the rollout
 //                             (policy inference, featurisation, engine steps) and the update (tfjs kernels by
 //                             time), and the first layer's weight gradient as tfjs computes it (a transposed
@@ -148,6 +151,97 @@ async function measureTrain(backend: string, steps: number): Promise<TrainMeasur
     return out;
   } catch (e) {
     return { backend, error: (e as Error).message.split('\n')[0] };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface RecordingMeasure {
+  backend: string;
+  /** steps/s with recording ÷ steps/s without, over all runs of each arm (1 = free; 0.95 = 5% slower). */
+  ratio: number;
+  /** The same from each arm's fastest run (the one other jobs on a shared machine disturbed least). */
+  ratioBest: number;
+  stepsPerSecondOff: number;
+  stepsPerSecondOn: number;
+  /** Seconds inside the recorder (per-step hook, segment encoding, writing, fsync, pruning) ÷ training wall seconds, in the recording runs. */
+  recorderShare: number;
+  bytesPerMillionSteps: number;
+  steps: number;
+  /** Each run's steps/s in order, so the spread a shared machine adds is visible beside the ratio. */
+  perRun?: Array<{ record: boolean; stepsPerSecond: number }>;
+  error?: string;
+}
+
+/**
+ * In a child process: the demo's PPO with and without training-episode recording, alternated (off, on, on, off, twice)
+ * so drift in a shared machine's load falls on both; checkpoints every 10 iterations as in the demo, so segment
+ * writing is included. Also times the recorder itself by wrapping its hook and the checkpoint's segment write.
+ */
+async function measureRecording(backend: string, steps: number): Promise<RecordingMeasure> {
+  const { startRun } = await import('../cli/train.ts');
+  const { listSegments } = await import('../agents/runs/training-episodes.ts');
+  const { statSync } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'sq-bench-'));
+  const rate = { off: [0, 0], on: [0, 0] }; // [steps, seconds] after warm-up
+  let recorderSeconds = 0;
+  let wallOn = 0;
+  let bytes = 0;
+  let recordedSteps = 0;
+  let name = backend;
+  const perRun: Array<{ record: boolean; stepsPerSecond: number }> = [];
+  try {
+    for (const [k, record] of [false, true, true, false, false, true, true, false].entries()) {
+      const out = join(dir, `run${k}`);
+      const run = await startRun({
+        scenario: 'rome', algo: 'ppo', steps, seed: 1, out, backend: backend as BackendRequest, net: 'mlp', checkpointEvery: 10, evalEpisodes: 1,
+        recordEpisodes: 0, costWeight: 1, trainingEpisodes: { record },
+      });
+      name = run.backend.name;
+      const rec = run.recorder;
+      if (rec) {
+        const hook = rec.afterStep.bind(rec);
+        rec.afterStep = (env, actions, tick) => {
+          const t = performance.now();
+          hook(env, actions, tick);
+          recorderSeconds += (performance.now() - t) / 1000;
+        };
+      }
+      let first = 0;
+      let t0 = 0;
+      const tStart = performance.now();
+      await run.train({
+        onIteration: (row: { iteration: number; step: number }) => {
+          if (row.iteration === 2) {
+            first = row.step;
+            t0 = performance.now();
+          }
+        },
+      });
+      const arm = record ? rate.on : rate.off;
+      const secs = (performance.now() - t0) / 1000;
+      arm[0] += run.trainer.step - first;
+      arm[1] += secs;
+      perRun.push({ record, stepsPerSecond: Math.round((run.trainer.step - first) / secs) });
+      console.error(`recording ${record ? 'on ' : 'off'}: ${perRun[perRun.length - 1].stepsPerSecond.toLocaleString('en')} steps/s`);
+      if (record) {
+        recorderSeconds += run.recordingSeconds;
+        wallOn += (performance.now() - tStart) / 1000;
+        const segs = listSegments(out);
+        bytes += segs.reduce((a, sg) => a + statSync(sg.path).size, 0);
+        recordedSteps += segs.length ? segs[segs.length - 1].toStep : 0;
+      }
+      run.dispose();
+    }
+    const off = rate.off[0] / rate.off[1];
+    const on = rate.on[0] / rate.on[1];
+    const best = (record: boolean) => Math.max(...perRun.filter((r) => r.record === record).map((r) => r.stepsPerSecond));
+    return {
+      backend: name, ratio: Math.round((on / off) * 1000) / 1000, ratioBest: Math.round((best(true) / best(false)) * 1000) / 1000, stepsPerSecondOff: Math.round(off), stepsPerSecondOn: Math.round(on),
+      recorderShare: Math.round((recorderSeconds / wallOn) * 10000) / 10000, bytesPerMillionSteps: Math.round((bytes / recordedSteps) * 1e6), steps, perRun,
+    };
+  } catch (e) {
+    return { backend, ratio: 0, ratioBest: 0, stepsPerSecondOff: 0, stepsPerSecondOn: 0, recorderShare: 0, bytesPerMillionSteps: 0, steps, error: (e as Error).message.split('\n')[0] };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -358,6 +452,7 @@ export async function runBench(argv: string[]): Promise<number> {
         'child-train': { type: 'string', description: '(internal) measure training on this backend' },
         'child-emergence': { type: 'number', integer: true, description: '(internal) measure emergence for this seed' },
         'child-profile': { type: 'boolean', description: '(internal) profile one PPO iteration' },
+        'child-recording': { type: 'string', description: '(internal) measure the training-episode recorder\'s overhead on this backend' },
         seeds: { type: 'number', default: 5, integer: true, min: 1, description: 'seeds for the emergence measurement' },
       },
     },
@@ -367,6 +462,10 @@ export async function runBench(argv: string[]): Promise<number> {
   const f = parsed.flags;
   if (f['child-train']) {
     console.log(JSON.stringify(await measureTrain(f['child-train'], f.quick ? 20_000 : 120_000)));
+    return 0;
+  }
+  if (f['child-recording']) {
+    console.log(JSON.stringify(await measureRecording(f['child-recording'], f.quick ? 15_000 : 60_000)));
     return 0;
   }
   if (f['child-profile']) {
@@ -407,7 +506,11 @@ export async function runBench(argv: string[]): Promise<number> {
     const ratios: Record<string, number> = {};
     if (perBackend.cpu) for (const [k, v] of Object.entries(perBackend)) if (k !== 'cpu') ratios[`${k}OverCpu`] = Math.round((v / perBackend.cpu) * 100) / 100;
     const sim = result.sim as { stepsPerSecond: number } | undefined;
-    result.train = { stepsPerSecond: auto, perBackend, ratios, ...(sim && auto ? { ofEngine: Math.round((auto / sim.stepsPerSecond) * 10000) / 10000 } : {}), unavailable };
+    const best = ['gpu', 'node', 'wasm', 'cpu'].find((b) => perBackend[b]) ?? 'cpu';
+    const rec = child<RecordingMeasure>(['--child-recording', best, ...(f.quick ? ['--quick'] : [])]);
+    console.error(`train recording overhead (${rec.backend}): ${rec.error ? `failed (${rec.error.slice(0, 80)})` : `${rec.stepsPerSecondOn.toLocaleString('en')} vs ${rec.stepsPerSecondOff.toLocaleString('en')} steps/s (ratio ${rec.ratio}, fastest runs ${rec.ratioBest}); recorder ${(rec.recorderShare * 100).toFixed(2)}% of wall time; ${(rec.bytesPerMillionSteps / 1e6).toFixed(2)} MB per million steps`}`);
+    const recordingOverhead = rec.error ? { error: rec.error } : rec;
+    result.train = { stepsPerSecond: auto, perBackend, ratios, ...(sim && auto ? { ofEngine: Math.round((auto / sim.stepsPerSecond) * 10000) / 10000 } : {}), unavailable, recordingOverhead };
   }
   if (only.has('profile')) {
     const p = child<ProfileMeasure>(['--child-profile']);

@@ -1,14 +1,15 @@
 // `npm run demo` (`sidequest demo`): the teacher's first hour in one command. Trains PPO on rome into
 // runs/demo with defaults sized for a 2-core laptop, showing progress, then says in plain words what emerged:
 // when each side strategy first appeared and how common it became, the task return against the honest and
-// opportunist baselines, the firewall alerts raised and the recorded episodes they point to, and how to watch
-// the replay.
+// opportunist baselines, the firewall alerts raised — the first real one named by the training episode and step
+// that raised it, with the command that replays it — and how to watch the replay.
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluate } from '../agents/policies/evaluate.ts';
 import { makeScriptedPolicy } from '../agents/policies/scripted.ts';
 import { readJsonl, type EvalRow, type TrainingRun } from '../agents/runs/run.ts';
 import type { TelemetryAlert } from '../agents/learning/rollout.ts';
+import { locateAlert } from '../agents/runs/forensics.ts';
 import { parseEpisode } from '../sim/episode.ts';
 import { defineCommand, parseCommand } from './args.ts';
 import { startRun, trainWithProgress } from './train.ts';
@@ -87,11 +88,23 @@ export async function emergenceSummary(run: TrainingRun): Promise<string> {
   for (const a of alerts) bySource.set(a.source, (bySource.get(a.source) ?? 0) + 1);
   const firstReal = alerts.find((a) => a.source !== 'falsePositive');
   lines.push('', `Firewall telemetry: ${alerts.length.toLocaleString('en')} alerts during training (${[...bySource].map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}).`);
-  // a training step (env steps since training began), not a step inside an episode: said so, as the viewer's steps are the latter
-  if (firstReal) lines.push(`  First real alert at training step ${firstReal.step.toLocaleString('en')} (${firstReal.source}), env ${firstReal.env}, episode ${firstReal.episode}.`);
+  if (firstReal) {
+    // the training episode that raised it, from the run's own recording (training-episodes.ts)
+    const where = locateAlert(run.dir, run.scenario, firstReal);
+    // a training step (env steps since training began) for the alert; within the episode, step k is its k-th
+    // action, as the viewer, replay and fork number steps
+    const k = 't' in where ? where.t + 1 : 0;
+    lines.push(`  First real alert at training step ${firstReal.step.toLocaleString('en')} (${firstReal.source}), raised by training episode ${firstReal.episode} of env ${firstReal.env}` + ('t' in where ? `, at its step ${k}. Replay it:` : ` (${where.problem}).`));
+    if ('t' in where) {
+      lines.push(`    npx sidequest replay ${run.dir} --env ${firstReal.env} --episode ${firstReal.episode} --at ${k}`);
+      lines.push(`  What if the sandbox had been on after that step: npx sidequest fork ${run.dir} --env ${firstReal.env} --episode ${firstReal.episode} --at ${k} --guardrail sandbox`);
+      lines.push(`  then watch the original and the fork in the viewer: npx sidequest view ${join(run.dir, 'forks')} (press a to jump to the alert)`);
+    }
+  }
+  lines.push(`  Every alert, grouped into bursts down to the training episodes that raised them: npx sidequest incidents ${run.dir}`);
   const pointed = alertedEpisodes(run.dir, last.checkpoint);
   if (pointed.length) {
-    lines.push('  Recorded evaluation episodes the alerts point to (last checkpoint; steps as the viewer numbers them):');
+    lines.push('  Evaluation episodes of the last checkpoint that raised alerts too (recorded for the viewer; steps as the viewer numbers them):');
     for (const p of pointed.slice(0, 3)) lines.push(`    ${p.file}  — ${p.alerts.join(', ')}`);
   }
   const example = pointed[0]?.file ?? join(run.dir, 'episodes', last.checkpoint, 'ep-000.jsonl');

@@ -17,12 +17,14 @@ interface CommandEntry {
 
 const COMMANDS: Record<string, CommandEntry> = {
   eval: { summary: 'evaluate an agent on a scenario: sidequest eval rome --agent opportunist', run: async (a) => (await import('./eval.ts')).runEval(a) },
-  replay: { summary: 'verify a recorded episode: sidequest replay FILE --verify', run: async (a) => (await import('./replay.ts')).runReplay(a) },
+  replay: { summary: 'replay or verify a recorded episode: sidequest replay FILE --verify, or a training episode: sidequest replay RUN --env E --episode K', run: async (a) => (await import('./replay.ts')).runReplay(a) },
   play: { summary: 'play a scenario in the terminal: sidequest play rome', run: async (a) => (await import('./play.ts')).runPlay(a) },
   train: { summary: 'train an agent into a run folder: sidequest train rome', run: async (a) => (await import('./train.ts')).runTrain(a) },
   demo: { summary: 'the teaching demo: train PPO on rome, then say what emerged', run: async (a) => (await import('./demo.ts')).runDemo(a) },
   ab: { summary: 'guardrail A/B: sidequest ab rome --arms none,allowlist,penalty --seeds 5', run: async (a) => (await import('./ab.ts')).runAb(a) },
   emergence: { summary: 'when each side strategy emerges: sidequest emergence rome-campus --seeds 3 --out DIR', run: async (a) => (await import('./emergence.ts')).runEmergence(a) },
+  incidents: { summary: 'triage a run\'s firewall alerts into bursts, down to the training episodes: sidequest incidents runs/demo', run: async (a) => (await import('./incidents.ts')).runIncidents(a) },
+  fork: { summary: 'continue a recorded episode from a step under another guardrail or agent: sidequest fork runs/demo --env 3 --episode 17 --at 9 --guardrail sandbox', run: async (a) => (await import('./fork.ts')).runFork(a) },
   view: { summary: 'open the viewer on run folders: sidequest view runs/demo', run: async (a) => (await import('./view.ts')).runView(a) },
   schema: { summary: 'write the scenario JSON Schema: sidequest schema --out FILE', run: async (a) => (await import('./schema.ts')).runSchema(a) },
   scenarios: { summary: 'list the shipped scenarios', run: async (a) => (await import('./schema.ts')).runList(a) },
@@ -65,7 +67,7 @@ const FILE_ERRORS: Record<string, string> = {
 };
 
 /** Run-folder and checkpoint errors are bad input too; their classes live with the modules that load tfjs. */
-const INPUT_ERRORS = new Set(['RunError', 'CheckpointError', 'BackendError', 'TrainingDivergedError', 'TrainingGuardrailError', 'AbError']);
+const INPUT_ERRORS = new Set(['RunError', 'CheckpointError', 'BackendError', 'TrainingDivergedError', 'TrainingGuardrailError', 'AbError', 'TrainingRecordError', 'ForkError', 'IncidentsError']);
 
 /** The one line (and exit code) an error becomes. */
 export function describeError(e: unknown): { message: string; code: number } {

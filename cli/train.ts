@@ -30,6 +30,8 @@ export function trainFlags(algo: AlgoName): Flags {
     'checkpoint-every': { type: 'number', default: 10, integer: true, min: 1, description: 'iterations between checkpoints (each evaluated and recorded)' },
     'eval-episodes': { type: 'number', default: 32, integer: true, min: 1, description: 'evaluation episodes at each checkpoint' },
     'record-episodes': { type: 'number', default: 8, integer: true, min: 0, description: 'of those, how many to record for the viewer' },
+    'record-training': { type: 'boolean', default: true, description: 'record every training episode into <run>/training/ (about 1 byte per step)' },
+    'keep-training-steps': { type: 'number', default: 0, integer: true, min: 0, description: 'keep the training episodes of the last N steps only (pruned ones are listed in training/pruned.json); 0 keeps all' },
     quiet: { type: 'boolean', description: 'no progress display' },
     ...algoFlags,
   };
@@ -48,6 +50,7 @@ export function runOptionsFromFlags(scenario: string, algo: AlgoName, f: Record<
     backend: String(f.backend) as BackendRequest, net: String(f.net) as RunOptions['net'],
     checkpointEvery: Number(f['checkpoint-every']), evalEpisodes: Number(f['eval-episodes']), recordEpisodes: Number(f['record-episodes']),
     args: args as Partial<TrainArgs>,
+    trainingEpisodes: { record: f['record-training'] !== false, keepSteps: Number(f['keep-training-steps'] ?? 0) },
   };
 }
 

@@ -306,6 +306,13 @@ export function startViewServer(folders: string[], opts: { port: number; host: s
       if (!root) return send(res, 404, 'no such run');
       return sendFile(req, res, root, m[2], true);
     }
+    if (/^\/api\/runs\/\d+\/(incidents$|training\/)/.test(path)) {
+      // the Incidents view's routes (agents/runs/forensics-api.ts: confined, read-only, errors as data)
+      void import('../agents/runs/forensics-api.ts')
+        .then(({ forensicsRoute }) => forensicsRoute(path, roots, new URL(req.url ?? '/', 'http://x').searchParams))
+        .then((r) => send(res, r?.status ?? 404, r?.body ?? 'not found', r?.type), (e: Error) => send(res, 500, `error: ${e.message}`));
+      return;
+    }
     if (path.startsWith('/api/')) return send(res, 404, 'not found');
     return sendFile(req, res, VIEWER_DIST, path === '/' ? 'index.html' : path.slice(1), false);
   };

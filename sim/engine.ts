@@ -919,6 +919,11 @@ export class BatchEnv implements MechanicHost {
    * the step, every variable (integers as they are, reals to 1e-6), the return so far and the grid.
    */
   stateHash(i: number): string {
+    return (this.stateHash32(i) >>> 0).toString(16).padStart(8, '0');
+  }
+
+  /** stateHash as a number (allocates nothing): what training recordings store at their stride. */
+  stateHash32(i: number): number {
     let h = FNV_START;
     h = fnvMix(h, this.pos[i]);
     h = fnvMix(h, this.heading[i]);
@@ -931,6 +936,6 @@ export class BatchEnv implements MechanicHost {
     h = fnvMix(h, Math.round(this.epReturn[i] * 1e6));
     const base = i * this.cells;
     for (let c = 0; c < this.cells; c++) h = fnvMix(h, this.grid[base + c]);
-    return (h >>> 0).toString(16).padStart(8, '0');
+    return h >>> 0;
   }
 }

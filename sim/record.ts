@@ -63,28 +63,12 @@ export class EpisodeRecorder {
   /** Call right after env.step(). */
   after(): void {
     const e = this.env;
-    const s = e.scenario;
     for (const i of this.watched()) {
       const ep = this.open.get(i);
       if (!ep) continue;
       const t = ep.steps.length;
-      const step: EpisodeStep = { type: 'step', t, a: this.pendingActions[i] };
-      const ev: NonNullable<EpisodeStep['ev']> = [];
-      for (let k = 0; k < e.events.count; k++) {
-        if (e.events.env[k] === i) ev.push([s.events[e.events.kind[k]].name, e.events.x[k], e.events.y[k], e.events.value[k]]);
-      }
-      if (ev.length) step.ev = ev;
-      const al: NonNullable<EpisodeStep['al']> = [];
-      for (let k = 0; k < e.alerts.count; k++) {
-        if (e.alerts.env[k] !== i) continue;
-        const src = e.alerts.source[k];
-        al.push([src === FALSE_POSITIVE ? 'falsePositive' : s.events[src].name, e.alerts.x[k], e.alerts.y[k]]);
-      }
-      if (al.length) step.al = al;
-      if (e.reward[i] !== 0) step.r = e.reward[i];
-      if (this.pendingProbs) step.p = Array.from(this.pendingProbs.subarray(i * NUM_ACTIONS, (i + 1) * NUM_ACTIONS), (v) => Math.round(v * 1e4) / 1e4);
+      const step = stepRecord(e, i, t, this.pendingActions[i], this.hashEvery, this.pendingProbs?.subarray(i * NUM_ACTIONS, (i + 1) * NUM_ACTIONS));
       const ended = e.terminated[i] || e.truncated[i];
-      if (!ended && (t + 1) % this.hashEvery === 0) step.h = e.stateHash(i);
       ep.steps.push(step);
       if (ended) {
         const end = endRecord(e, i, ep.steps.length, e.final.vars.subarray(i * e.numVars, (i + 1) * e.numVars));
@@ -94,6 +78,32 @@ export class EpisodeRecorder {
       }
     }
   }
+}
+
+/**
+ * The step record of env i's last step (step t of its episode, action a): its events, alerts, reward, the state
+ * hash every `hashEvery` steps (not on the step that ended the episode) and the action probabilities, if given.
+ */
+export function stepRecord(e: BatchEnv, i: number, t: number, a: number, hashEvery: number, probs?: ArrayLike<number>): EpisodeStep {
+  const s = e.scenario;
+  const step: EpisodeStep = { type: 'step', t, a };
+  const ev: NonNullable<EpisodeStep['ev']> = [];
+  for (let k = 0; k < e.events.count; k++) {
+    if (e.events.env[k] === i) ev.push([s.events[e.events.kind[k]].name, e.events.x[k], e.events.y[k], e.events.value[k]]);
+  }
+  if (ev.length) step.ev = ev;
+  const al: NonNullable<EpisodeStep['al']> = [];
+  for (let k = 0; k < e.alerts.count; k++) {
+    if (e.alerts.env[k] !== i) continue;
+    const src = e.alerts.source[k];
+    al.push([src === FALSE_POSITIVE ? 'falsePositive' : s.events[src].name, e.alerts.x[k], e.alerts.y[k]]);
+  }
+  if (al.length) step.al = al;
+  if (e.reward[i] !== 0) step.r = e.reward[i];
+  if (probs) step.p = Array.from(probs, (v) => Math.round(v * 1e4) / 1e4);
+  const ended = e.terminated[i] || e.truncated[i];
+  if (!ended && (t + 1) % hashEvery === 0) step.h = e.stateHash(i);
+  return step;
 }
 
 /** The end record of the episode that just ended in env i (its stats are in `env.final`). */

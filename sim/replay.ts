@@ -2,7 +2,8 @@
 // every periodic state hash, every step's events and the final tallies. Reports the first divergent step
 // instead of stopping at "different", so a person can see where two worlds parted.
 import { Env, type StepResult } from './env.ts';
-import { printable, type EpisodeRecord } from './episode.ts';
+import { z } from 'zod';
+import { EpisodeFileError, episodeHeaderSchema, printable, type EpisodeRecord } from './episode.ts';
 import { compileScenario, type Scenario } from './scenario.ts';
 
 export interface Divergence {
@@ -32,7 +33,23 @@ export interface VerifyObserver {
   onStep?: (env: Env, result: StepResult, step: EpisodeRecord['steps'][number]) => void;
 }
 
-export function verifyEpisode(rec: EpisodeRecord, scenario: Scenario = scenarioOfEpisode(rec), observer: VerifyObserver = {}, env: Env = new Env(scenario, rec.header.guardrails)): ReplayResult {
+/**
+ * A fork (agents/runs/forensics.ts) ran its first `at` steps under the original episode's guardrails (`before`)
+ * and the rest under the header's: meta.fork says so, and replay switches at that step, keeping the world state.
+ */
+const forkMeta = z.strictObject({ at: z.number().int().min(0), before: episodeHeaderSchema.shape.guardrails }).passthrough();
+export function forkOf(rec: EpisodeRecord): z.infer<typeof forkMeta> | undefined {
+  if (rec.header.meta.fork === undefined) return undefined;
+  const r = forkMeta.safeParse(rec.header.meta.fork);
+  if (!r.success) throw new EpisodeFileError('episode', 1, `meta.fork: expected {at, before} as sidequest fork writes it (${r.error.issues[0].message})`);
+  return r.data;
+}
+
+/** The observer sees the env of each step: for a fork, the one with the fork's guardrails from its step on. */
+export function verifyEpisode(rec: EpisodeRecord, scenario: Scenario = scenarioOfEpisode(rec), observer: VerifyObserver = {}, given?: Env): ReplayResult {
+  const fork = forkOf(rec);
+  let env = given ?? new Env(scenario, fork ? fork.before : rec.header.guardrails);
+  if (given && fork) env = new Env(scenario, fork.before);
   env.reset({ seed: rec.header.seed });
   observer.onReset?.(env);
   const diverge = (step: number, what: string, expected: unknown, found: unknown): ReplayResult => ({
@@ -46,6 +63,11 @@ export function verifyEpisode(rec: EpisodeRecord, scenario: Scenario = scenarioO
   let perf = 0;
   const seen = new Set<string>();
   for (const st of rec.steps) {
+    if (fork && st.t === fork.at) {
+      const next = given ?? new Env(scenario, rec.header.guardrails);
+      next.batch.restore(env.batch.snapshot());
+      env = next;
+    }
     const r = env.step(st.a);
     observer.onStep?.(env, r, st);
     ret += r.reward;

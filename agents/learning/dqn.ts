@@ -28,7 +28,7 @@ import { clippedStep } from './losses.ts';
 import { makeActorCritic, type ActorCritic } from './network.ts';
 import { DQN_ARGS, type BoolOption, type DqnArgs, type NumberOption, type TrainArgs } from './options.ts';
 import { ReplayBuffer, type ReplaySnapshot } from './replay.ts';
-import { policyStep, type RolloutBuffer, type RolloutResult, type TelemetryAlert } from './rollout.ts';
+import { policyStep, type RolloutBuffer, type RolloutRecorder, type RolloutResult, type TelemetryAlert } from './rollout.ts';
 
 /** What DQN adds to the trainer's checkpointed state. */
 export interface DqnState {
@@ -130,7 +130,7 @@ export class DqnLearner {
    * ends, finished episodes and firewall alerts). `rng` draws the exploration; `globalStep` is the env-step count
    * before this rollout (ε's clock and the alerts' stamps).
    */
-  async collect(env: BatchEnv, buf: RolloutBuffer, rng: Rng, globalStep: number): Promise<RolloutResult> {
+  async collect(env: BatchEnv, buf: RolloutBuffer, rng: Rng, globalStep: number, recorder?: RolloutRecorder): Promise<RolloutResult> {
     const n = env.numEnvs;
     const spec = this.net.spec;
     const cells = spec.window * spec.window;
@@ -171,6 +171,7 @@ export class DqnLearner {
         computeBefore[i] = resource >= 0 ? env.evaluate(i, resource) : 0;
       }
       env.step(actions);
+      recorder?.afterStep(env, actions, globalStep / n + t);
       for (let i = 0; i < n; i++) {
         let c = 0;
         for (let k = 0; k < nc; k++) c += env.cost[i * nc + k];

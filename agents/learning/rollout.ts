@@ -94,6 +94,11 @@ export function sampleActions(probs: Float32Array, count: number, rng: Rng, out:
   }
 }
 
+/** Sees every batch step right after env.step (agents/runs/training-episodes.ts records training episodes). */
+export interface RolloutRecorder {
+  afterStep(env: BatchEnv, actions: Uint8Array, tick: number): void;
+}
+
 export interface RolloutResult {
   episodes: EpisodeStats;
   alerts: TelemetryAlert[];
@@ -109,6 +114,7 @@ export async function collectRollout(
   buf: RolloutBuffer,
   rng: Rng,
   globalStep: number,
+  recorder?: RolloutRecorder,
 ): Promise<RolloutResult> {
   const n = env.numEnvs;
   const cells = buf.spec.window * buf.spec.window;
@@ -133,6 +139,7 @@ export async function collectRollout(
       computeBefore[i] = resource >= 0 ? env.evaluate(i, resource) : 0;
     }
     env.step(actions);
+    recorder?.afterStep(env, actions, globalStep / n + t);
     for (let i = 0; i < n; i++) {
       let c = 0;
       for (let k = 0; k < nc; k++) c += env.cost[i * nc + k];

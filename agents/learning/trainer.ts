@@ -19,7 +19,7 @@ import { computeGae } from './gae.ts';
 import { makeActorCritic, type ActorCritic, type NetConfig } from './network.ts';
 import { ppoUpdate } from './ppo.ts';
 import { reinforceUpdate } from './reinforce.ts';
-import { collectRollout, RolloutBuffer, type TelemetryAlert } from './rollout.ts';
+import { collectRollout, RolloutBuffer, type RolloutRecorder, type TelemetryAlert } from './rollout.ts';
 import { behaviourClone, type PretrainResult } from './pretrain.ts';
 import { initialGuardrailState, shapeRewards, type GuardrailState, type TrainingGuardrails } from './guardrails.ts';
 
@@ -91,6 +91,8 @@ export class Trainer {
   readonly numIterations: number;
   iteration = 0;
   step = 0;
+  /** Sees every rollout step (the run's training-episode recorder), if set. */
+  recorder?: RolloutRecorder;
   private actionRng: Rng;
   private shuffleRng: Rng;
   private wallBefore = 0;
@@ -166,8 +168,8 @@ export class Trainer {
     // ---- rollout
     const stepBefore = this.step;
     const { episodes, alerts } = this.dqn
-      ? await this.dqn.collect(this.env, this.buf, this.actionRng, this.step)
-      : await collectRollout(this.env, this.net, this.buf, this.actionRng, this.step);
+      ? await this.dqn.collect(this.env, this.buf, this.actionRng, this.step, this.recorder)
+      : await collectRollout(this.env, this.net, this.buf, this.actionRng, this.step, this.recorder);
     this.step += this.stepsPerIteration;
     // ---- training-side guardrails shape what the learner sees (the metrics keep the env's reward)
     this.guardrail = shapeRewards(this.buf, this.config.training ?? { names: [] }, this.guardrail, episodes.count > 0 ? episodes.summary().costTotal : null);

@@ -8,6 +8,7 @@ import { resolveArgs, type AlgoName, type TrainArgs } from '../learning/options.
 import { BACKENDS, type BackendRequest } from '../learning/backend.ts';
 import { GuardrailNameError, resolveGuardrailNames } from './guardrail-names.ts';
 import { RunError, TrainingRun } from './run.ts';
+import { TRAINING_RECORD_DEFAULTS, type TrainingRecordSettings } from './training-episodes.ts';
 
 /** What a training run is started with. Optional fields take the CLI's defaults. */
 export interface RunOptions {
@@ -32,6 +33,8 @@ export interface RunOptions {
   recordEpisodes?: number;
   /** Algorithm options overriding the algorithm's defaults (agents/learning/options.ts). */
   args?: Partial<TrainArgs>;
+  /** Recording of every training episode (default: on, a hash every 16 steps, every segment kept). */
+  trainingEpisodes?: Partial<TrainingRecordSettings>;
 }
 
 export const RUN_DEFAULTS = { algo: 'ppo', costWeight: 1, backend: 'auto', net: 'mlp', checkpointEvery: 10, evalEpisodes: 32, recordEpisodes: 8 } as const;
@@ -53,6 +56,9 @@ export async function startRun(o: RunOptions): Promise<TrainingRun> {
   const backend = o.backend ?? RUN_DEFAULTS.backend;
   if (!BACKENDS.includes(backend)) throw new RunError(`--backend: expected one of ${BACKENDS.join(', ')}, found "${String(backend)}"`);
   const dir = o.out ?? join('runs', `${scenario.id}-${algo}-s${o.seed}`);
+  const trainingEpisodes = { ...TRAINING_RECORD_DEFAULTS, ...o.trainingEpisodes };
+  if (!Number.isInteger(trainingEpisodes.hashEvery) || trainingEpisodes.hashEvery < 1) throw new RunError(`training-episode hashEvery: expected a whole number of at least 1, found ${String(trainingEpisodes.hashEvery)}`);
+  if (!Number.isInteger(trainingEpisodes.keepSteps) || trainingEpisodes.keepSteps < 0) throw new RunError(`--keep-training-steps: expected a whole number of at least 0 (0 keeps all), found ${String(trainingEpisodes.keepSteps)}`);
   return TrainingRun.create(dir, {
     name: basename(dir),
     scenario: { id: scenario.id, hash: scenario.hash, file: scenario.file },
@@ -65,6 +71,7 @@ export async function startRun(o: RunOptions): Promise<TrainingRun> {
     checkpointEvery: o.checkpointEvery ?? RUN_DEFAULTS.checkpointEvery,
     evalEpisodes: o.evalEpisodes ?? RUN_DEFAULTS.evalEpisodes,
     recordEpisodes: o.recordEpisodes ?? RUN_DEFAULTS.recordEpisodes,
+    trainingEpisodes,
     backend,
   });
 }

@@ -1,7 +1,8 @@
 // A training run on disk (DESIGN.md §7): runs/<name>/ with run.json (the full resolved config, versions,
 // backend, seed), metrics.jsonl (one row per iteration), telemetry.jsonl (firewall alerts from training, each
 // pointing at its env and episode), evals.jsonl (evaluation summary at each checkpoint), checkpoints/ (atomic)
-// and episodes/<checkpoint>/ (recorded evaluation episodes, so emergence can be scrubbed through training).
+// and episodes/<checkpoint>/ (recorded evaluation episodes, so emergence can be scrubbed through training) and
+// training/ (every training episode, compactly: agents/runs/training-episodes.ts, one segment per checkpoint).
 // Resuming truncates the jsonl files back to the last checkpoint, so nothing is lost or duplicated.
 // Guarantees: one writer at a time (run.lock, taken by create and resume, stale after a crash); every file but
 // the appended jsonl rows is written atomically; resume never restarts from step 0 while a checkpoint exists —
@@ -23,6 +24,9 @@ import type { NetConfig } from '../learning/network.ts';
 import type { TrainingGuardrails } from '../learning/guardrails.ts';
 import { LearnedPolicy, policyModeOf } from '../policies/policy.ts';
 import { Trainer, TrainingDivergedError, type MetricsRow, type TrainerState } from '../learning/trainer.ts';
+import {
+  pruneSegments, removeSegmentsAfter, TRAINING_DIR, TrainingRecorder, writeSegment, type PrunedSegment, type RecorderState, type TrainingRecordSettings,
+} from './training-episodes.ts';
 
 export const RUN_FORMAT = 'sidequest-run/1';
 
@@ -42,6 +46,8 @@ export interface RunConfig {
   checkpointEvery: number;
   evalEpisodes: number;
   recordEpisodes: number;
+  /** How training episodes are recorded (absent in runs from before they were: those record none). */
+  trainingEpisodes?: TrainingRecordSettings;
   backend: { requested: BackendRequest; name: string };
   versions: { sidequest: string; tfjs: string; node: string };
 }
@@ -59,6 +65,8 @@ interface RunState {
   metricsRows: number;
   telemetryLines: number;
   evalRows: number;
+  /** Training episodes still running at the checkpoint (continued on resume). */
+  training?: RecorderState;
 }
 
 export interface RunHooks {
@@ -181,6 +189,13 @@ export class TrainingRun {
   readonly scenario: Scenario;
   readonly trainer: Trainer;
   readonly evals: EvalRow[] = [];
+  /** Records every training episode into training/ (null when the run does not record them). */
+  readonly recorder: TrainingRecorder | null = null;
+  /** Segments the retention setting pruned at the last checkpoint (also listed in training/pruned.json). */
+  lastPruned: PrunedSegment[] = [];
+  /** Wall seconds spent writing and pruning training-episode segments (the bench adds the per-step hook's). */
+  recordingSeconds = 0;
+  private segmentFrom = 0;
 
   private releaseLock: () => void = () => {};
 
@@ -200,6 +215,12 @@ export class TrainingRun {
       seed: config.seed,
       training: config.guardrails.training,
     });
+    const rec = config.trainingEpisodes;
+    if (rec?.record === true) {
+      const hashEvery = Number.isInteger(rec.hashEvery) && rec.hashEvery >= 1 ? rec.hashEvery : 16;
+      this.recorder = new TrainingRecorder(this.trainer.env, hashEvery, this.trainer.step / this.trainer.env.numEnvs);
+      this.trainer.recorder = this.recorder;
+    }
   }
 
   /** Starts a new run in `dir` (which must not hold a run already). */
@@ -230,6 +251,7 @@ export class TrainingRun {
     };
     mkdirSync(join(dir, 'checkpoints'), { recursive: true });
     mkdirSync(join(dir, 'episodes'), { recursive: true });
+    if (config.trainingEpisodes?.record) mkdirSync(join(dir, TRAINING_DIR), { recursive: true });
     // run.json last of the files it names is not enough: a kill mid-write must not leave it empty
     writeFileAtomic(join(dir, 'run.json'), JSON.stringify(config, null, 2) + '\n');
     for (const f of ['metrics.jsonl', 'telemetry.jsonl', 'evals.jsonl']) writeFileAtomic(join(dir, f), '');
@@ -271,11 +293,16 @@ export class TrainingRun {
       for (const f of ['metrics.jsonl', 'telemetry.jsonl', 'evals.jsonl']) writeFileAtomic(join(dir, f), '');
       rmSync(join(dir, 'episodes'), { recursive: true, force: true });
       mkdirSync(join(dir, 'episodes'), { recursive: true });
+      removeSegmentsAfter(dir, -1);
       return run;
     }
     if (choice.note) log(`${dir}: ${choice.note}`);
     const m = await loadCheckpoint<RunState>(ckpt, run.trainer.net, run.trainer.optimizer);
     run.trainer.restoreState(m.state.trainer);
+    run.recorder?.restore(m.state.training);
+    run.segmentFrom = m.step;
+    const lateSegments = removeSegmentsAfter(dir, m.step);
+    if (lateSegments.length) log(`${dir}: removing training-episode segments ${lateSegments.join(', ')} (after ${basename(ckpt)}; training will record them again)`);
     for (const [f, keep] of [['metrics.jsonl', m.state.metricsRows], ['telemetry.jsonl', m.state.telemetryLines], ['evals.jsonl', m.state.evalRows]] as const) {
       const { kept, dropped } = truncateLines(join(dir, f), keep);
       if (kept < keep) log(`${dir}: ${f} has ${kept} complete rows, the checkpoint covers ${keep}: ${keep - kept} are missing (the file was cut)`);
@@ -354,11 +381,26 @@ export class TrainingRun {
     writeFileAtomic(join(episodesDir, 'summary.json'), JSON.stringify(evalRow, null, 2) + '\n');
     appendFileSync(join(this.dir, 'evals.jsonl'), JSON.stringify(evalRow) + '\n');
     this.evals.push(evalRow);
+    if (this.recorder) {
+      // the segment before the checkpoint that covers it: a crash in between leaves a segment resume removes
+      const t0 = performance.now();
+      const a = c.args;
+      mkdirSync(join(this.dir, TRAINING_DIR), { recursive: true });
+      const seg = this.recorder.takeSegment({
+        run: c.name, scenario: { id: c.scenario.id, hash: c.scenario.hash }, guardrails: c.guardrails.env,
+        numSteps: a.numSteps, fromStep: this.segmentFrom, toStep: this.trainer.step,
+      });
+      writeSegment(this.dir, this.trainer.step, seg);
+      this.segmentFrom = this.trainer.step;
+      this.lastPruned = pruneSegments(this.dir, this.trainer.step, c.trainingEpisodes?.keepSteps ?? 0, this.scenario);
+      this.recordingSeconds += (performance.now() - t0) / 1000;
+    }
     const state: RunState = {
       trainer: this.trainer.state(),
       metricsRows: countLines(join(this.dir, 'metrics.jsonl')),
       telemetryLines: countLines(join(this.dir, 'telemetry.jsonl')),
       evalRows: countLines(join(this.dir, 'evals.jsonl')),
+      training: this.recorder?.state(),
     };
     await saveCheckpoint(join(this.dir, 'checkpoints'), name, this.trainer.net, this.trainer.optimizer, {
       step: this.trainer.step,
