@@ -42,9 +42,14 @@ interface State {
   worldField: string | null;
   /** Evaluation episodes the worker recorded at each checkpoint of the current run. */
   checkpoints: Array<{ step: number; episodes: string[] }>;
+  /** The setup and backend the current run started with, and its milestones as told. */
+  started: { setup: TrainSetup; backend: BrowserBackendRequest; scenario: Scenario } | null;
+  milestones: string[];
+  backendUsed: string;
+  listeners: Array<(run: State['run']) => void>;
 }
 
-const state: State = { worker: null, scenario: shippedScenario(SHIPPED_SCENARIOS.includes('tutorial') ? 'tutorial' : SHIPPED_SCENARIOS[0]), rows: [], randomReturn: null, run: 'idle', board: null, boardSize: '', replay: null, frame: 0, timer: null, world: null, worldField: null, checkpoints: [] };
+const state: State = { worker: null, scenario: shippedScenario(SHIPPED_SCENARIOS.includes('tutorial') ? 'tutorial' : SHIPPED_SCENARIOS[0]), rows: [], randomReturn: null, run: 'idle', board: null, boardSize: '', replay: null, frame: 0, timer: null, world: null, worldField: null, checkpoints: [], started: null, milestones: [], backendUsed: '', listeners: [] };
 
 // ---- the setup form ------------------------------------------------------------------------------------------
 
@@ -267,11 +272,14 @@ function start(): void {
   state.rows = [];
   state.randomReturn = null;
   state.checkpoints = [];
+  state.milestones = [];
+  state.backendUsed = '';
   $('train-replay').hidden = true;
   $('milestones').replaceChildren();
   drawChart($('train-chart'), [], [], null);
   const setup = readSetup();
   const backend = $<HTMLSelectElement>('train-backend').value as BrowserBackendRequest;
+  state.started = { setup, backend, scenario: state.scenario };
   const w = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'sidequest-train' });
   state.worker = w;
   w.onmessage = (ev: MessageEvent<FromWorker>) => {
@@ -292,6 +300,7 @@ function onWorker(m: FromWorker): void {
   switch (m.type) {
     case 'backend':
       panel.dataset.backend = m.info.name;
+      state.backendUsed = m.info.name;
       $('train-backend-used').textContent = `backend: ${m.info.name}${m.info.skipped.length ? ` (skipped ${m.info.skipped.join('; ')})` : ''}`;
       break;
     case 'baseline':
@@ -311,6 +320,7 @@ function onWorker(m: FromWorker): void {
     case 'milestone': {
       const li = document.createElement('li');
       li.textContent = m.text;
+      state.milestones.push(m.text);
       $('milestones').append(li);
       break;
     }
@@ -396,6 +406,7 @@ async function showEpisode(text: string, step: number): Promise<void> {
 
 function setRun(run: State['run']): void {
   state.run = run;
+  for (const f of state.listeners) f(run);
   $('train-status').dataset.state = run;
   const live = run === 'running' || run === 'paused' || run === 'starting';
   $<HTMLButtonElement>('train-start').disabled = run === 'starting';
@@ -444,3 +455,52 @@ void buildForm().then(() => {
 // the metrics rows of the current run, for the browser test and the bench to read (never written from outside)
 Object.defineProperty(globalThis, 'sidequestTrain', { value: { rows: () => structuredClone(state.rows), checkpoints: () => structuredClone(state.checkpoints), files: checkpointFiles }, enumerable: false });
 drawChart($('train-chart'), [], [], null);
+
+// ---- what the lesson drives --------------------------------------------------------------------------------
+
+/** A run as the lesson keeps it for "before and after": plain data, copied. */
+export interface RunSnapshot {
+  setup: TrainSetup;
+  backend: string;
+  scenario: Scenario;
+  rows: PageRow[];
+  randomReturn: number | null;
+  checkpoints: Array<{ step: number; episodes: string[] }>;
+  milestones: string[];
+  run: State['run'];
+}
+
+/**
+ * The train page as the lesson (viewer/src/lesson/) uses it: it sets the form as a teacher would (the form and
+ * the share link show it), presses Train and Stop, and reads the current run. No other way in.
+ */
+export const trainApi = {
+  configure(c: { scenario?: string; guardrails?: readonly string[]; steps?: number; seed?: number }): void {
+    // a scenario change resets the guardrail boxes to its defaults, so the same scenario is not selected again
+    if (c.scenario !== undefined && SHIPPED_SCENARIOS.includes(c.scenario) && (c.scenario !== state.scenario.id || state.world !== null)) {
+      $<HTMLSelectElement>('train-scenario').value = c.scenario;
+      selectScenario(c.scenario);
+    }
+    if (c.guardrails) {
+      const names = new Set(c.guardrails);
+      for (const b of Array.from(document.querySelectorAll<HTMLInputElement>('#train-guardrails input'))) b.checked = names.has(b.value);
+    }
+    if (c.steps !== undefined) $<HTMLInputElement>('train-steps').value = String(c.steps);
+    if (c.seed !== undefined) $<HTMLInputElement>('train-seed').value = String(c.seed);
+    updateHash();
+  },
+  start,
+  stop: () => send({ type: 'stop' }),
+  /** The guardrails ticked in the form now. */
+  guardrails: (): string[] => readSetup().guardrails,
+  run: (): State['run'] => state.run,
+  snapshot(): RunSnapshot | null {
+    if (!state.started) return null;
+    const { setup, scenario } = state.started;
+    const data = structuredClone({ setup, backend: state.backendUsed, rows: state.rows, randomReturn: state.randomReturn, checkpoints: state.checkpoints, milestones: state.milestones, run: state.run });
+    return { ...data, scenario };
+  },
+  onRun(f: (run: State['run']) => void): void {
+    state.listeners.push(f);
+  },
+};
