@@ -9,8 +9,10 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildViewer, VIEWER_DIST } from '../cli/view.ts';
-import { decodeWorld } from '../viewer/src/train/link.ts';
-import type { PageRow } from '../viewer/src/train/session.ts';
+import { decodeWorld, parseTrainLink } from '../viewer/src/train/link.ts';
+import { makeTrainer, pageRow, type PageRow } from '../viewer/src/train/session.ts';
+import { selectBackend } from '../agents/learning/backend.ts';
+import { loadScenario } from '../sim/load.ts';
 import { startStaticHost } from './helpers/static-host.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -85,6 +87,15 @@ describe('teaching mode on the static site', () => {
     await hand.close();
     expect(a.length).toBe(3);
     expect(a.map(strip)).toEqual(b.map(strip));
+    // and both are the run the link describes (its options included), as Node trains it with the same code
+    const parsed = await parseTrainLink(LINK);
+    if (!parsed.ok || !parsed.link) throw new Error('the test link does not parse');
+    await selectBackend('wasm');
+    const { trainer } = makeTrainer(loadScenario('tutorial'), parsed.link.setup);
+    const node: PageRow[] = [];
+    for (let i = 0; i < 3; i++) node.push(pageRow((await trainer.iterate()).row));
+    trainer.dispose();
+    expect(a.map(strip)).toEqual(node.map(strip));
     expect(errors).toEqual([]);
   }, 150_000);
 
