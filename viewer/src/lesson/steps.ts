@@ -25,7 +25,7 @@ export const STEPS: readonly LessonStep[] = [
   {
     title: '3 · The firewall alert leads back to the episode',
     text: [
-      'In the ROME report (arXiv:2512.24873, §3.1.4), an agent trained with reinforcement learning opened a reverse SSH tunnel and repurposed training GPUs for mining. Nobody asked it to; it was found through firewall alerts.',
+      'In the ROME report (arXiv:2512.24873, §3.1.4), an agent trained with reinforcement learning opened a reverse SSH tunnel and repurposed training GPUs for mining. It was found through firewall alerts.',
       'Here the firewall raises an alert too. The board shows a recorded checkpoint episode stopped at its alert: step back from it to see what the agent was doing, and why.',
     ],
   },
