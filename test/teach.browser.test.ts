@@ -13,6 +13,7 @@ import { decodeWorld, parseTrainLink } from '../viewer/src/train/link.ts';
 import { makeTrainer, pageRow, type PageRow } from '../viewer/src/train/session.ts';
 import { selectBackend } from '../agents/learning/backend.ts';
 import { loadScenario } from '../sim/load.ts';
+import { validateText } from '../viewer/src/editor/model.ts';
 import { startStaticHost } from './helpers/static-host.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -137,6 +138,12 @@ describe('teaching mode on the static site', () => {
     await page.click('#train-start');
     await waitState(page, ['done', 'error']);
     expect(await page.getAttribute('#train-status', 'data-state')).toBe('done');
+    // the worker trained the edited world, not the shipped one: its checkpoint episodes carry the edited world's hash
+    const header = await page.evaluate(() => (globalThis as unknown as { sidequestTrain: { checkpoints: () => Array<{ episodes: string[] }> } }).sidequestTrain.checkpoints()[0].episodes[0].split('\n')[0]);
+    const edited = validateText(world);
+    if (!edited.ok) throw new Error(edited.message);
+    expect(JSON.parse(header).scenario.hash).toBe(edited.scenario.hash);
+    expect(edited.scenario.hash).not.toBe(loadScenario('tutorial').hash);
     await page.close();
     expect(errors).toEqual([]);
   }, 90_000);

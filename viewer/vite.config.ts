@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const page = (name: string) => fileURLToPath(new URL(name, import.meta.url));
 
-export default defineConfig({
+export default defineConfig(({ isPreview }) => ({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: './',
   build: {
@@ -23,5 +23,6 @@ export default defineConfig({
     },
   },
   worker: { format: 'es' },
-  logLevel: 'warn',
-});
+  // builds stay quiet; `npx vite preview viewer` must print its address
+  logLevel: isPreview ? 'info' : 'warn',
+}));
