@@ -17,7 +17,7 @@ import { SETUP_LIMITS } from '../train/session.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const SCENARIO = 'rome';
-/** The lesson's budget: 200 iterations, about a minute on a laptop's wasm (docs/lesson.md); `?steps=` changes it. */
+/** The lesson's budget: 200 iterations (speeds measured in the page: docs/lesson.md); `?steps=` changes it. */
 const DEFAULT_STEPS = 409_600;
 
 function budget(): { steps: number; seed: number } {
