@@ -9,7 +9,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildViewer, VIEWER_DIST } from '../cli/view.ts';
-import { decodeWorld, parseTrainLink } from '../viewer/src/train/link.ts';
+import { decodeWorld, encodeWorld, parseTrainLink } from '../viewer/src/train/link.ts';
 import { makeTrainer, pageRow, type PageRow } from '../viewer/src/train/session.ts';
 import { selectBackend } from '../agents/learning/backend.ts';
 import { loadScenario } from '../sim/load.ts';
@@ -110,8 +110,15 @@ describe('teaching mode on the static site', () => {
     const unknown = await open('train.html#scenario=atlantis&seed=1&steps=2048&guardrails=none&backend=wasm');
     await ready(unknown);
     expect(await unknown.textContent('#train-link-msg')).toMatch(/scenario "atlantis" is not shipped/);
+    // a world that unpacks but is no valid scenario gets the schema's own message
+    const bad = await encodeWorld('id: Not-An-Id\ntitle: x\n');
+    const world = await open(`train.html#world=${bad}&seed=1&steps=2048&guardrails=none&backend=wasm`);
+    await ready(world);
+    expect(await world.textContent('#train-link-msg')).toMatch(/^This link cannot be opened: \[the linked world\] expected a lower-case id/);
+    expect(await world.inputValue('#train-scenario')).toBe('tutorial');
     await page.close();
     await unknown.close();
+    await world.close();
     expect(errors).toEqual([]);
   }, 60_000);
 
