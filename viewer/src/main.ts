@@ -7,7 +7,8 @@
 // open episode in openEpisode() and about each step in showFrame().
 // Pixi's shader and uniform sync without eval(): the page's Content-Security-Policy has no 'unsafe-eval'
 import 'pixi.js/unsafe-eval';
-import { RUNS_URL, runConfigSummary, runFileUrl, type RunEntry } from './api.ts';
+import { fileUrlOf, parseSampleListing, RUNS_URL, runConfigSummary, SAMPLE_URL, type RunEntry } from './api.ts';
+import { takeHandoff } from './handoff.ts';
 import { compareChoice, comparedRef, fillComparePicker, type CompareChoice } from './compare.ts';
 import { CurvesPanel, parseEvals } from './curves-panel.ts';
 import { banner, verificationBanner } from './banner.ts';
@@ -245,7 +246,7 @@ async function selectRun(id: number, openLast = true): Promise<void> {
 async function loadCurves(run: RunEntry | null): Promise<void> {
   if (!run || run.kind !== 'run') return curves.show(null);
   try {
-    curves.show(parseEvals(await fetchText(runFileUrl(run.id, 'evals.jsonl'))));
+    curves.show(parseEvals(await fetchText(fileUrlOf(run, 'evals.jsonl'))));
   } catch (e) {
     curves.show(null, `evals.jsonl unreadable: ${(e as Error).message}`);
   }
@@ -284,7 +285,7 @@ async function loadCompareCurves(): Promise<void> {
   const other = state.compare && state.compare.run !== state.run && state.compare.run.kind === 'run' ? state.compare.run : null;
   if (!other) return curves.setOverlay(null);
   try {
-    curves.setOverlay({ name: other.name, points: parseEvals(await fetchText(runFileUrl(other.id, 'evals.jsonl'))) });
+    curves.setOverlay({ name: other.name, points: parseEvals(await fetchText(fileUrlOf(other, 'evals.jsonl'))) });
   } catch {
     curves.setOverlay(null);
   }
@@ -366,7 +367,24 @@ async function main(): Promise<void> {
     if (!r.ok) throw new Error(String(r.status));
     state.runs = (await r.json()) as RunEntry[];
   } catch {
-    state.runs = []; // static site: no server, open files instead
+    // static site: no server; the sample run the build ships (if any), and files opened from disk
+    state.runs = [];
+    try {
+      const r = await fetch(SAMPLE_URL);
+      if (r.ok) state.runs = parseSampleListing(await r.json());
+    } catch (e) {
+      banner(byId('banner'), 'error', `The sample run could not be read: ${(e as Error).message}`);
+    }
+  }
+  // episodes handed over by the train page (or the lesson) in this tab open as opened files
+  if (new URLSearchParams(location.search).get('from') === 'train') {
+    const h = takeHandoff();
+    if (h.error) banner(byId('banner'), 'error', `No episodes from training: ${h.error}.`);
+    for (const f of h.files) state.local.add(f.name, f.text);
+    if (h.files.length) {
+      await selectLocal();
+      renderEpisodeList(byId('episodes'), groups(), null, (k, i) => void openEpisode(k, i));
+    }
   }
   const picker = byId<HTMLSelectElement>('run-picker');
   for (const run of state.runs) picker.add(new Option(run.name, String(run.id)));

@@ -1,7 +1,7 @@
 // Where episodes come from: a served run's files (fetched from `sidequest view`'s API) or files opened from
 // disk, each named by an EpisodeRef — its cache key, where its text comes from, and how a pane captions it.
 // Two opened files of one name (two checkpoints' ep-000.jsonl) are two episodes with two keys.
-import { runFileUrl, type EpisodeEntry, type RunEntry } from './api.ts';
+import { fileUrlOf, type EpisodeEntry, type RunEntry } from './api.ts';
 import type { EpisodeGroup } from './episodes-panel.ts';
 import type { PaneSource } from './pane.ts';
 
@@ -38,7 +38,7 @@ export function episodesOf(run: RunEntry, checkpoint: string): EpisodeEntry[] {
 export function runEpisodeRef(run: RunEntry, checkpoint: string, index: number): EpisodeRef | null {
   const e = episodesOf(run, checkpoint)[index];
   if (!e) return null;
-  return { key: `run:${run.id}:${e.file}`, origin: e.file, text: () => fetchText(runFileUrl(run.id, e.file)), source: { run: run.name, checkpoint: checkpointLabel(run, checkpoint), file: e.file }, file: e.file };
+  return { key: `run:${run.id}:${e.file}`, origin: e.file, text: () => fetchText(fileUrlOf(run, e.file)), source: { run: run.name, checkpoint: checkpointLabel(run, checkpoint), file: e.file }, file: e.file };
 }
 
 export function runGroups(run: RunEntry): EpisodeGroup[] {

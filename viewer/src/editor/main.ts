@@ -5,6 +5,7 @@
 /// <reference types="vite/client" />
 import { docFromScenario, docFromText, keyNumbers, mapRows, paint, palette, resize, setNumber, toYaml, validate, type EditorDoc, type PaletteEntry } from './model.ts';
 import { parseScenarioText, type Sources } from '../../../sim/scenario.ts';
+import { WORLD_KEY } from '../handoff.ts';
 
 const files = import.meta.glob('../../../scenarios/*.yaml', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
 const byName = new Map(Object.entries(files).map(([path, text]) => [path.split('/').pop()!, text]));
@@ -180,6 +181,22 @@ function init(): void {
     a.download = `${state.doc.file.id}.yaml`;
     a.click();
     setTimeout(() => URL.revokeObjectURL(url), 1000);
+  });
+  $('ed-train').addEventListener('click', () => {
+    if (!state.doc) return;
+    const v = validate(state.doc);
+    if (!v.ok) {
+      status(false, `not sent to training: ${v.message}`);
+      return;
+    }
+    // the train page validates it again with the same schema, and puts it in its share link if it is short enough
+    try {
+      sessionStorage.setItem(WORLD_KEY, toYaml(state.doc));
+    } catch {
+      status(false, 'not sent to training: this browser refused to keep the world for the train page (storage full or off)');
+      return;
+    }
+    location.assign('./train.html?world=session');
   });
   $('ed-file').addEventListener('change', async (e) => {
     const input = e.target as HTMLInputElement;

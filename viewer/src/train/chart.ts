@@ -36,7 +36,8 @@ export function drawChart(host: HTMLElement, rows: readonly PageRow[], series: r
   const x = (s: number) => pad.l + ((width - pad.l - pad.r) * s) / maxStep;
   const yRate = (v: number) => height - pad.b - (height - pad.t - pad.b) * v;
   const yRet = (v: number) => yRate(v / maxRet);
-  const svg = el('svg', { width, height, role: 'img', 'aria-label': 'emergence over training' });
+  // the viewBox lets a page scale the chart with CSS (the lesson draws it narrower) without clipping it
+  const svg = el('svg', { width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': 'emergence over training' });
   for (const v of [0, 0.5, 1]) {
     svg.append(el('line', { x1: pad.l, x2: width - pad.r, y1: yRate(v), y2: yRate(v), stroke: '#2a3140' }));
     svg.append(el('text', { x: pad.l - 6, y: yRate(v) + 4, fill: '#8b95a7', 'font-size': 11, 'text-anchor': 'end' }, `${v * 100}%`));

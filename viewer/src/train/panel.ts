@@ -15,6 +15,10 @@ import type { FromWorker, ToWorker } from './protocol.ts';
 import { SHIPPED_SCENARIOS, shippedScenario } from './scenarios.ts';
 import { SETUP_LIMITS, type PageRow, type TrainSetup } from './session.ts';
 import { AUTO_ORDER, PAGE_BACKENDS } from './backend-order.ts';
+import { PPO_ARGS, type PpoArgs } from '../../../agents/learning/options.ts';
+import { validateText } from '../editor/model.ts';
+import { encodeWorld, formatTrainLink, parseTrainLink, type TrainLink } from './link.ts';
+import { handOff, WORLD_KEY, type HandoffEpisode } from '../handoff.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const CELL = 44;
@@ -32,9 +36,20 @@ interface State {
   replay: Replay | null;
   frame: number;
   timer: ReturnType<typeof setInterval> | null;
+  /** An edited world's scenario text (from the editor or a link), trained instead of a shipped scenario. */
+  world: string | null;
+  /** That world as a link field; null when it is too long to put in a link. */
+  worldField: string | null;
+  /** Evaluation episodes the worker recorded at each checkpoint of the current run. */
+  checkpoints: Array<{ step: number; episodes: string[] }>;
+  /** The setup and backend the current run started with, and its milestones as told. */
+  started: { setup: TrainSetup; backend: BrowserBackendRequest; scenario: Scenario } | null;
+  milestones: string[];
+  backendUsed: string;
+  listeners: Array<(run: State['run']) => void>;
 }
 
-const state: State = { worker: null, scenario: shippedScenario(SHIPPED_SCENARIOS.includes('tutorial') ? 'tutorial' : SHIPPED_SCENARIOS[0]), rows: [], randomReturn: null, run: 'idle', board: null, boardSize: '', replay: null, frame: 0, timer: null };
+const state: State = { worker: null, scenario: shippedScenario(SHIPPED_SCENARIOS.includes('tutorial') ? 'tutorial' : SHIPPED_SCENARIOS[0]), rows: [], randomReturn: null, run: 'idle', board: null, boardSize: '', replay: null, frame: 0, timer: null, world: null, worldField: null, checkpoints: [], started: null, milestones: [], backendUsed: '', listeners: [] };
 
 // ---- the setup form ------------------------------------------------------------------------------------------
 
@@ -45,7 +60,10 @@ function option(select: HTMLSelectElement, value: string, label = value): void {
   select.append(o);
 }
 
-function buildForm(): void {
+/** The option for an edited world in the scenario picker. */
+const EDITED = '__edited__';
+
+async function buildForm(): Promise<void> {
   const params = new URLSearchParams(location.search);
   const sc = $<HTMLSelectElement>('train-scenario');
   for (const id of SHIPPED_SCENARIOS) option(sc, id);
@@ -61,21 +79,152 @@ function buildForm(): void {
   };
   num('train-steps', 'steps', 2048, SETUP_LIMITS.maxSteps);
   num('train-seed', 'seed', 0, SETUP_LIMITS.maxSeed);
-  sc.addEventListener('change', () => selectScenario(sc.value));
+  buildArgs();
+  sc.addEventListener('change', () => {
+    if (sc.value !== EDITED) selectScenario(sc.value);
+    updateHash();
+  });
   selectScenario(sc.value);
   $('train-start').addEventListener('click', start);
   $('train-pause').addEventListener('click', () => send({ type: 'pause' }));
   $('train-resume').addEventListener('click', () => send({ type: 'resume' }));
   $('train-stop').addEventListener('click', () => send({ type: 'stop' }));
+  $('train-replay').addEventListener('click', openReplay);
+  $('train-share').addEventListener('click', () => {
+    updateHash();
+    const out = $('train-link-msg');
+    out.classList.remove('error');
+    out.textContent = state.world !== null && state.worldField === null ? 'this edited world is too large to put in a link: download it from the editor and share the file' : location.href;
+    void navigator.clipboard?.writeText(location.href).then(() => (out.textContent = `copied: ${location.href}`), () => {});
+  });
   be.addEventListener('change', () => {
     if (state.run === 'running' || state.run === 'paused') note(`the ${be.value} backend applies from the next Train (a run keeps the backend it started on)`);
   });
+  $('train-setup').addEventListener('change', () => updateHash());
   setRun('idle');
+  // an edited world handed over by the editor waits in this tab's sessionStorage (a world of any size fits there)
+  if (params.get('world') === 'session') {
+    const text = sessionStorage.getItem(WORLD_KEY);
+    if (text === null) linkError('the editor\'s world is no longer in this tab (open it again from the editor)');
+    else await useWorld(text, 'the world from the editor');
+  }
+  if (location.hash) await applyLink(location.hash);
+  else updateHash();
+}
+
+function linkError(text: string): void {
+  const out = $('train-link-msg');
+  out.classList.add('error');
+  out.textContent = `This link cannot be opened: ${text}. The form shows the defaults instead.`;
+}
+
+/** Fills the form from a link; a link that does not parse, or names a world that does not compile, says why. */
+async function applyLink(hash: string): Promise<void> {
+  const parsed = await parseTrainLink(hash);
+  if (!parsed.ok) return linkError(parsed.error);
+  const l = parsed.link;
+  if (!l) return;
+  if (l.world !== undefined) {
+    if (!(await useWorld(l.world, 'the linked world'))) return;
+  } else if (!SHIPPED_SCENARIOS.includes(l.setup.scenario)) {
+    return linkError(`its scenario "${l.setup.scenario}" is not shipped with this page (shipped: ${SHIPPED_SCENARIOS.join(', ')})`);
+  } else {
+    $<HTMLSelectElement>('train-scenario').value = l.setup.scenario;
+    selectScenario(l.setup.scenario);
+  }
+  fillForm(l);
+  updateHash();
+}
+
+/** Compiles an edited world with the scenario schema and compiler (the editor's validateText) and selects it. */
+async function useWorld(text: string, origin: string): Promise<boolean> {
+  const v = validateText(text, origin);
+  if (!v.ok) {
+    linkError(v.message);
+    return false;
+  }
+  state.world = text;
+  state.worldField = await encodeWorld(text);
+  const sc = $<HTMLSelectElement>('train-scenario');
+  sc.querySelector(`option[value="${EDITED}"]`)?.remove();
+  option(sc, EDITED, `edited world: ${v.scenario.id}`);
+  sc.value = EDITED;
+  setScenario(v.scenario);
+  note(state.worldField === null ? 'this edited world is too large to put in a link' : '');
+  return true;
+}
+
+function fillForm(l: TrainLink): void {
+  $<HTMLSelectElement>('train-backend').value = l.backend;
+  $<HTMLInputElement>('train-steps').value = String(l.setup.steps);
+  $<HTMLInputElement>('train-seed').value = String(l.setup.seed);
+  const names = new Set(l.setup.guardrails);
+  for (const c of Array.from(document.querySelectorAll<HTMLInputElement>('#train-guardrails input'))) c.checked = names.has(c.value);
+  const args = l.setup.args ?? {};
+  for (const k of Object.keys(PPO_ARGS) as Array<keyof PpoArgs>) {
+    const input = document.querySelector<HTMLInputElement>(`#train-args input[data-arg="${k}"]`);
+    if (!input) continue;
+    const v = args[k] ?? PPO_ARGS[k].default;
+    if (input.type === 'checkbox') input.checked = Boolean(v);
+    else input.value = String(v);
+  }
+}
+
+/** One input per PPO option (agents/learning/options.ts), its default filled in and its description as tooltip. */
+function buildArgs(): void {
+  const host = $('train-args');
+  for (const [k, spec] of Object.entries(PPO_ARGS)) {
+    const l = document.createElement('label');
+    const input = document.createElement('input');
+    input.dataset.arg = k;
+    if (spec.type === 'boolean') {
+      input.type = 'checkbox';
+      input.checked = spec.default;
+    } else {
+      input.type = 'number';
+      input.value = String(spec.default);
+      input.step = 'integer' in spec && spec.integer ? '1' : 'any';
+      if (spec.min !== undefined) input.min = String(spec.min);
+    }
+    l.title = spec.description;
+    l.append(document.createTextNode(`${k} `), input);
+    host.append(l);
+  }
+}
+
+/** The PPO options that differ from their defaults (what the link carries and the worker is given). */
+function readArgs(): Partial<PpoArgs> {
+  const out: Record<string, number | boolean> = {};
+  for (const input of Array.from(document.querySelectorAll<HTMLInputElement>('#train-args input'))) {
+    const k = input.dataset.arg as keyof PpoArgs;
+    const spec = PPO_ARGS[k];
+    const v = input.type === 'checkbox' ? input.checked : Number(input.value);
+    if (typeof v === 'number' && (!Number.isFinite(v) || input.value.trim() === '')) continue;
+    if (v !== spec.default) out[k] = v;
+  }
+  return out as Partial<PpoArgs>;
+}
+
+/** Keeps the address bar's hash in step with the form (replaceState: no history entry per edit). */
+function updateHash(): void {
+  const backend = $<HTMLSelectElement>('train-backend').value as BrowserBackendRequest;
+  const setup = readSetup();
+  let hash = '';
+  if (state.world === null) hash = formatTrainLink(setup, backend);
+  else if (state.worldField !== null) hash = formatTrainLink(setup, backend, state.worldField);
+  if (hash !== location.hash) history.replaceState(null, '', hash || location.pathname + location.search);
 }
 
 /** Guardrail checkboxes: the env-side ones the scenario can use (its defaults ticked) and the training-side ones. */
 function selectScenario(id: string): void {
-  state.scenario = shippedScenario(id);
+  state.world = null;
+  state.worldField = null;
+  $<HTMLSelectElement>('train-scenario').querySelector(`option[value="${EDITED}"]`)?.remove();
+  setScenario(shippedScenario(id));
+}
+
+function setScenario(scenario: Scenario): void {
+  state.scenario = scenario;
   const box = $('train-guardrails');
   box.replaceChildren();
   const defaults = new Set<string>(state.scenario.file.guardrails.default);
@@ -101,11 +250,13 @@ function readSetup(): TrainSetup {
   const training = checked.filter((c) => c.dataset.side === 'training').map((c) => c.value);
   // explicit: what is ticked is what runs (no env-side box ticked means none, even if the scenario has defaults)
   const guardrails = [...(env.length ? env : ['none']), ...training];
+  const args = readArgs();
   return {
     scenario: state.scenario.id,
     guardrails,
     seed: Math.trunc(Number($<HTMLInputElement>('train-seed').value)) || 0,
     steps: Math.trunc(Number($<HTMLInputElement>('train-steps').value)) || 0,
+    ...(Object.keys(args).length ? { args } : {}),
   };
 }
 
@@ -120,10 +271,15 @@ function start(): void {
   stopWatching();
   state.rows = [];
   state.randomReturn = null;
+  state.checkpoints = [];
+  state.milestones = [];
+  state.backendUsed = '';
+  $('train-replay').hidden = true;
   $('milestones').replaceChildren();
   drawChart($('train-chart'), [], [], null);
   const setup = readSetup();
   const backend = $<HTMLSelectElement>('train-backend').value as BrowserBackendRequest;
+  state.started = { setup, backend, scenario: state.scenario };
   const w = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'sidequest-train' });
   state.worker = w;
   w.onmessage = (ev: MessageEvent<FromWorker>) => {
@@ -136,7 +292,7 @@ function start(): void {
   setRun('starting');
   note('');
   status('starting the worker and the tfjs backend…');
-  w.postMessage({ type: 'start', setup, backend } satisfies ToWorker);
+  w.postMessage({ type: 'start', setup, backend, ...(state.world !== null ? { world: state.world } : {}) } satisfies ToWorker);
 }
 
 function onWorker(m: FromWorker): void {
@@ -144,6 +300,7 @@ function onWorker(m: FromWorker): void {
   switch (m.type) {
     case 'backend':
       panel.dataset.backend = m.info.name;
+      state.backendUsed = m.info.name;
       $('train-backend-used').textContent = `backend: ${m.info.name}${m.info.skipped.length ? ` (skipped ${m.info.skipped.join('; ')})` : ''}`;
       break;
     case 'baseline':
@@ -163,14 +320,21 @@ function onWorker(m: FromWorker): void {
     case 'milestone': {
       const li = document.createElement('li');
       li.textContent = m.text;
+      state.milestones.push(m.text);
       $('milestones').append(li);
       break;
     }
     case 'episode':
       showEpisode(m.text, m.step).catch((e: unknown) => fail(`could not show the watched episode: ${(e as Error).message}`));
       break;
+    case 'checkpoint':
+      state.checkpoints.push({ step: m.step, episodes: m.episodes });
+      $('train-status').dataset.checkpoints = String(state.checkpoints.length);
+      if (state.run === 'stopped' || state.run === 'done') $('train-replay').hidden = false;
+      break;
     case 'state':
       setRun(m.state);
+      if ((m.state === 'stopped' || m.state === 'done') && state.checkpoints.length) $('train-replay').hidden = false;
       if (m.state === 'done') status(`${$('train-status').textContent ?? ''} · done`);
       break;
     case 'error':
@@ -242,6 +406,7 @@ async function showEpisode(text: string, step: number): Promise<void> {
 
 function setRun(run: State['run']): void {
   state.run = run;
+  for (const f of state.listeners) f(run);
   $('train-status').dataset.state = run;
   const live = run === 'running' || run === 'paused' || run === 'starting';
   $<HTMLButtonElement>('train-start').disabled = run === 'starting';
@@ -267,7 +432,75 @@ function fail(message: string): void {
   status(`error: ${message}`);
 }
 
-buildForm();
+// ---- to the replay viewer ---------------------------------------------------------------------------------
+
+/** The recorded checkpoint episodes as files for the viewer, named by checkpoint step (sorted as trained). */
+function checkpointFiles(): HandoffEpisode[] {
+  return state.checkpoints.flatMap((c) => c.episodes.map((text, i) => ({ name: `step-${String(c.step).padStart(9, '0')}-ep-${i}.jsonl`, text })));
+}
+
+/** Opens the checkpoints' episodes in the replay viewer (this tab), the last checkpoint's first episode on screen. */
+function openReplay(): void {
+  const files = checkpointFiles();
+  if (!files.length) return;
+  const firsts = files.filter((f) => f.name.endsWith('-ep-0.jsonl'));
+  const url = handOff(files, (firsts[firsts.length - 1] ?? files[files.length - 1]).name);
+  if (url === null) return note('the recorded episodes are too large to hand to the viewer in this browser');
+  location.assign(url);
+}
+
+void buildForm().then(() => {
+  $('train-status').dataset.ready = '1';
+});
 // the metrics rows of the current run, for the browser test and the bench to read (never written from outside)
-Object.defineProperty(globalThis, 'sidequestTrain', { value: { rows: () => structuredClone(state.rows) }, enumerable: false });
+Object.defineProperty(globalThis, 'sidequestTrain', { value: { rows: () => structuredClone(state.rows), checkpoints: () => structuredClone(state.checkpoints), files: checkpointFiles }, enumerable: false });
 drawChart($('train-chart'), [], [], null);
+
+// ---- what the lesson drives --------------------------------------------------------------------------------
+
+/** A run as the lesson keeps it for "before and after": plain data, copied. */
+export interface RunSnapshot {
+  setup: TrainSetup;
+  backend: string;
+  scenario: Scenario;
+  rows: PageRow[];
+  randomReturn: number | null;
+  checkpoints: Array<{ step: number; episodes: string[] }>;
+  milestones: string[];
+  run: State['run'];
+}
+
+/**
+ * The train page as the lesson (viewer/src/lesson/) uses it: it sets the form as a teacher would (the form and
+ * the share link show it), presses Train and Stop, and reads the current run. No other way in.
+ */
+export const trainApi = {
+  configure(c: { scenario?: string; guardrails?: readonly string[]; steps?: number; seed?: number }): void {
+    // a scenario change resets the guardrail boxes to its defaults, so the same scenario is not selected again
+    if (c.scenario !== undefined && SHIPPED_SCENARIOS.includes(c.scenario) && (c.scenario !== state.scenario.id || state.world !== null)) {
+      $<HTMLSelectElement>('train-scenario').value = c.scenario;
+      selectScenario(c.scenario);
+    }
+    if (c.guardrails) {
+      const names = new Set(c.guardrails);
+      for (const b of Array.from(document.querySelectorAll<HTMLInputElement>('#train-guardrails input'))) b.checked = names.has(b.value);
+    }
+    if (c.steps !== undefined) $<HTMLInputElement>('train-steps').value = String(c.steps);
+    if (c.seed !== undefined) $<HTMLInputElement>('train-seed').value = String(c.seed);
+    updateHash();
+  },
+  start,
+  stop: () => send({ type: 'stop' }),
+  /** The guardrails ticked in the form now. */
+  guardrails: (): string[] => readSetup().guardrails,
+  run: (): State['run'] => state.run,
+  snapshot(): RunSnapshot | null {
+    if (!state.started) return null;
+    const { setup, scenario } = state.started;
+    const data = structuredClone({ setup, backend: state.backendUsed, rows: state.rows, randomReturn: state.randomReturn, checkpoints: state.checkpoints, milestones: state.milestones, run: state.run });
+    return { ...data, scenario };
+  },
+  onRun(f: (run: State['run']) => void): void {
+    state.listeners.push(f);
+  },
+};

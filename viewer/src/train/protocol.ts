@@ -3,7 +3,8 @@ import type { BrowserBackendInfo, BrowserBackendRequest } from '../../../agents/
 import type { PageRow, TrainSetup } from './session.ts';
 
 export type ToWorker =
-  | { type: 'start'; setup: TrainSetup; backend: BrowserBackendRequest }
+  /** `world`: an edited world's scenario text, trained instead of the shipped scenario `setup.scenario`. */
+  | { type: 'start'; setup: TrainSetup; backend: BrowserBackendRequest; world?: string }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
@@ -17,5 +18,7 @@ export type FromWorker =
   | { type: 'milestone'; text: string; step: number }
   /** One episode of the current policy, as episode JSONL (the page re-simulates and checks it like any file). */
   | { type: 'episode'; text: string; step: number }
+  /** Evaluation episodes of the policy at a checkpoint (episode JSONL each), recorded as `sidequest train` records them. */
+  | { type: 'checkpoint'; step: number; episodes: string[] }
   | { type: 'state'; state: 'running' | 'paused' | 'stopped' | 'done' }
   | { type: 'error'; message: string };

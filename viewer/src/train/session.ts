@@ -11,7 +11,8 @@ import type { Scenario } from '../../../sim/scenario.ts';
 import { resolveArgs, type PpoArgs } from '../../../agents/learning/options.ts';
 import { Trainer, type MetricsRow } from '../../../agents/learning/trainer.ts';
 import type { TelemetryAlert } from '../../../agents/learning/rollout.ts';
-import { LearnedPolicy } from '../../../agents/policies/policy.ts';
+import { LearnedPolicy, policyModeOf } from '../../../agents/policies/policy.ts';
+import { evaluate } from '../../../agents/policies/evaluate.ts';
 import { resolveGuardrailNames } from '../../../agents/runs/guardrail-names.ts';
 
 /** What the page asks the worker to train (plain data: it crosses postMessage). */
@@ -132,4 +133,36 @@ export async function watchEpisode(trainer: Trainer, scenario: Scenario, guardra
   }
   if (!rec) throw new Error(`the watched episode did not end within the horizon (${scenario.horizon})`);
   return serializeEpisode(rec);
+}
+
+/** Checkpoints the page records at most per run (evenly spaced over the budget, plus the one where the run ends). */
+export const PAGE_CHECKPOINTS = 6;
+
+/** Iterations between the page's checkpoints for a run of `numIterations`. */
+export function checkpointEvery(numIterations: number): number {
+  return Math.max(1, Math.ceil(numIterations / PAGE_CHECKPOINTS));
+}
+
+/**
+ * A checkpoint's evaluation episodes, recorded as `sidequest train` records them (agents/runs/run.ts checkpoint():
+ * the same policy seed, evaluation layouts and episode metadata; a smaller count), as episode JSONL texts.
+ * Evaluation has its own env and policy stream, so recording does not change the run.
+ */
+export async function recordCheckpoint(trainer: Trainer, scenario: Scenario, guardrails: EnvGuardrailConfig, seed: number, record = 2, episodes = 4): Promise<string[]> {
+  const name = `step-${String(trainer.step).padStart(9, '0')}`;
+  const policy = new LearnedPolicy(trainer.net, `ppo@${trainer.step}`, seed + 7919, policyModeOf('ppo'));
+  const out: string[] = [];
+  await evaluate(scenario, guardrails, () => policy, {
+    episodes,
+    seed: seed + 104729,
+    numEnvs: episodes,
+    agentName: policy.name,
+    probs: () => policy.lastProbs,
+    onEpisode: (rec) => {
+      if (out.length >= record) return;
+      rec.header.meta = { ...rec.header.meta, run: 'in the page', checkpoint: name, step: trainer.step, iteration: trainer.iteration };
+      out.push(serializeEpisode(rec));
+    },
+  });
+  return out;
 }

@@ -11,7 +11,8 @@ import { makeScriptedPolicy } from '../../../agents/policies/scripted.ts';
 import { AUTO_ORDER } from './backend-order.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 import { shippedScenario } from './scenarios.ts';
-import { makeTrainer, Milestones, pageRow, watchEpisode } from './session.ts';
+import { checkpointEvery, makeTrainer, Milestones, pageRow, recordCheckpoint, watchEpisode } from './session.ts';
+import { validateText } from '../editor/model.ts';
 
 
 const post = (m: FromWorker) => postMessage(m);
@@ -47,7 +48,13 @@ async function run(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     autoOrder: AUTO_ORDER,
   });
   post({ type: 'backend', info });
-  const scenario = shippedScenario(m.setup.scenario);
+  // an edited world is compiled standalone by the same schema and compiler as the editor and the CLI
+  let scenario;
+  if (m.world !== undefined) {
+    const v = validateText(m.world, 'the edited world');
+    if (!v.ok) throw new Error(v.message);
+    scenario = v.scenario;
+  } else scenario = shippedScenario(m.setup.scenario);
   const { trainer, guardrails } = makeTrainer(scenario, m.setup);
   // the random agent on the same guardrails: the line a learning curve has to clear
   const episodes = 32;
@@ -65,10 +72,18 @@ async function run(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     busy = false;
   };
   const report = (e: unknown) => post({ type: 'error', message: String((e as Error)?.message ?? e).split('\n')[0].slice(0, 300) });
+  const every = checkpointEvery(trainer.numIterations);
+  let lastCheckpoint = -1;
+  const checkpoint = async () => {
+    if (trainer.iteration === lastCheckpoint) return;
+    lastCheckpoint = trainer.iteration;
+    post({ type: 'checkpoint', step: trainer.step, episodes: await recordCheckpoint(trainer, scenario, guardrails, m.setup.seed) });
+  };
   await trainer.pretrain();
   while (!trainer.done && !stopped) {
     const { row, alerts } = await trainer.iterate();
     post({ type: 'iteration', row: pageRow(row), of: trainer.numIterations });
+    if (trainer.iteration % every === 0) await checkpoint();
     for (const text of milestones.observe(row, alerts)) post({ type: 'milestone', text, step: row.step });
     await serveWatch();
     await tick();
@@ -82,6 +97,8 @@ async function run(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
       if (!stopped) post({ type: 'state', state: 'running' });
     }
   }
+  // the policy the run ends with is a checkpoint too (a stop between checkpoints included)
+  if (trainer.iteration > 0) await checkpoint();
   post({ type: 'state', state: stopped ? 'stopped' : 'done' });
   // the finished policy keeps playing on the board until the page closes the worker
   serveNow = () => void serveWatch().catch(report);
