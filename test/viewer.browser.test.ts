@@ -357,6 +357,27 @@ describe('viewer in Chromium', () => {
     expect(await page.$eval('#board-a canvas', (c) => getComputedStyle(c).visibility)).toBe('hidden');
   });
 
+  it('Incidents: the run\'s alerts over training as bursts; an episode opens, verified, at its alerting step', async () => {
+    await page.selectOption('#run-picker', '0');
+    await page.waitForFunction(() => document.querySelectorAll('.incidents-open').length > 0, null, { timeout: 30_000 }).catch(async (e: unknown) => {
+      throw new Error(`no incident episodes: "${await page.textContent('#incidents-panel')}" hidden=${await page.$eval('#incidents-panel', (p) => (p as HTMLElement).hidden)}`, { cause: e });
+    });
+    expect(await page.isVisible('#incidents-panel')).toBe(true);
+    expect(await page.$$eval('.incidents-burst', (b) => b.length)).toBeGreaterThan(0);
+    const label = (await page.textContent('.incidents-open'))!;
+    const at = Number(/from step (\d+)/.exec(label)![1]);
+    await page.click('.incidents-open');
+    await page.waitForFunction((s) => window.sidequest.frame() === s && document.querySelector('#banner')?.textContent?.includes('verified'), at, { timeout: 30_000 }).catch(async (e: unknown) => {
+      throw new Error(`not opened at step ${at}: frame ${await page.evaluate(() => window.sidequest.frame())}, banner "${await page.textContent('#banner')}", caption "${await page.textContent('#pane-a .caption')}"`, { cause: e });
+    });
+    // the episode opened is the training episode the alert names, and the alert is on that step's frame
+    expect(await page.textContent('#pane-a .caption')).toContain('training env');
+    expect((await page.evaluate(() => window.sidequest.alertCells())).length).toBeGreaterThan(0);
+    // an episodes folder (not a training run) has no Incidents panel
+    await page.selectOption('#run-picker', '1');
+    await page.waitForFunction(() => (document.querySelector('#incidents-panel') as HTMLElement).hidden);
+  });
+
   it('refuses paths outside the served runs', async () => {
     for (const path of ['/api/runs/0/file/..%2F..%2F..%2Fetc%2Fpasswd', '/api/runs/1/file/%2Fetc%2Fpasswd', '/api/runs/1/file/escape/passwd', '/..%2F..%2Fpackage.json']) {
       const r = await rawGet(server.url, path);

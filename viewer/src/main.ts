@@ -15,6 +15,7 @@ import { banner, verificationBanner } from './banner.ts';
 import { byId, nextPaint } from './dom.ts';
 import { renderEpisodeList, renderNoRun, type EpisodeGroup } from './episodes-panel.ts';
 import { HeatPanel } from './heat-panel.ts';
+import { mountIncidents } from './incidents.ts';
 import { formatLink, parseLink, type ShareLink } from './link.ts';
 import { renderLegend } from './legend.ts';
 import { drawData, simulationCount, type Replay } from './model.ts';
@@ -61,7 +62,8 @@ function groups(): EpisodeGroup[] {
 }
 
 function refOf(run: RunEntry | null, checkpoint: string, index: number): EpisodeRef | null {
-  return run ? runEpisodeRef(run, checkpoint, index) : state.local.ref(index);
+  // 'local': a file opened from disk, or a training episode the Incidents panel fetched, whatever run is shown
+  return run && checkpoint !== 'local' ? runEpisodeRef(run, checkpoint, index) : state.local.ref(index);
 }
 
 // ---- banner and loading ------------------------------------------------------------------------------------
@@ -237,10 +239,39 @@ async function selectRun(id: number, openLast = true): Promise<void> {
   refillComparePicker();
   await loadCurves(state.run);
   await loadCompareCurves();
+  void loadIncidents(state.run);
   renderEpisodeList(byId('episodes'), groups(), null, (k, i) => void openEpisode(k, i));
   const cps = state.run?.checkpoints ?? [];
   const last = cps[cps.length - 1];
   if (openLast && last && last.episodes.length) await openEpisode(last.name, 0);
+}
+
+/**
+ * The Incidents panel, for a training run served by `sidequest view` (the static sample has no server to group
+ * alerts): a training episode it opens is re-simulated by the server, added like an opened file, and shown at the
+ * alerting step.
+ */
+async function loadIncidents(run: RunEntry | null): Promise<void> {
+  const panel = byId('incidents-panel');
+  panel.hidden = !(run && run.kind === 'run' && !run.base);
+  if (panel.hidden || !run) return;
+  await mountIncidents(byId('incidents'), run.id, (url, step, label) => {
+    void (async () => {
+      let text: string;
+      try {
+        text = await fetchText(url);
+      } catch (e) {
+        banner(byId('banner'), 'error', `Cannot open ${label}: ${(e as Error).message}`);
+        return;
+      }
+      const i = state.local.add(`${label}.jsonl`, text);
+      if (i === null) {
+        banner(byId('banner'), 'error', `Cannot open ${label}: ${MAX_LOCAL_FILES} files are open already`);
+        return;
+      }
+      await openEpisode('local', i, step);
+    })();
+  });
 }
 
 async function loadCurves(run: RunEntry | null): Promise<void> {
