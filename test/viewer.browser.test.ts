@@ -378,6 +378,26 @@ describe('viewer in Chromium', () => {
     await page.waitForFunction(() => (document.querySelector('#incidents-panel') as HTMLElement).hidden);
   });
 
+  it('fork here: the same actions under sandbox from step 0 use no side strategy; the fork is shown beside the original', async () => {
+    await page.selectOption('#run-picker', '1');
+    await page.click('.episode[data-index="0"]');
+    await page.waitForFunction(() => document.querySelector('#pane-a .caption')?.textContent?.startsWith('opportunist ·') && !(document.querySelector('#fork-panel') as HTMLElement).hidden);
+    await page.evaluate(() => window.sidequest.setFrame(0));
+    await page.selectOption('#fork-guardrail', 'sandbox');
+    await page.selectOption('#fork-agent', 'recorded');
+    await page.click('#fork-go');
+    await page.waitForFunction(() => document.querySelector('#fork-status')?.textContent?.startsWith('fork under sandbox'), null, { timeout: 30_000 });
+    const status = (await page.textContent('#fork-status'))!;
+    expect(status).toMatch(/side strategies none \(original: .*claimGpu/);
+    expect(await page.isVisible('#pane-b')).toBe(true);
+    expect(await page.textContent('#pane-b .caption')).toContain('after step 0 · sandbox');
+    // stepping moves both boards; closing the fork leaves the original alone
+    await page.evaluate(() => window.sidequest.setFrame(5));
+    expect(await page.textContent('#pane-b .caption')).toContain('step 5');
+    await page.click('#fork-close');
+    expect(await page.isVisible('#pane-b')).toBe(false);
+  });
+
   it('refuses paths outside the served runs', async () => {
     for (const path of ['/api/runs/0/file/..%2F..%2F..%2Fetc%2Fpasswd', '/api/runs/1/file/%2Fetc%2Fpasswd', '/api/runs/1/file/escape/passwd', '/..%2F..%2Fpackage.json']) {
       const r = await rawGet(server.url, path);

@@ -16,6 +16,7 @@ import { byId, nextPaint } from './dom.ts';
 import { renderEpisodeList, renderNoRun, type EpisodeGroup } from './episodes-panel.ts';
 import { HeatPanel } from './heat-panel.ts';
 import { mountIncidents } from './incidents.ts';
+import { FORK_AGENT_LABELS, FORK_AGENTS, FORK_GUARDRAILS, forkReplay, type ForkAgent } from './fork-panel.ts';
 import { formatLink, parseLink, type ShareLink } from './link.ts';
 import { renderLegend } from './legend.ts';
 import { drawData, simulationCount, type Replay } from './model.ts';
@@ -38,6 +39,8 @@ const state = {
   local: new LocalFiles(),
   replay: null as Replay | null,
   replayB: null as Replay | null,
+  /** The fork shown beside the open episode ("fork here"), if any. */
+  fork: null as Replay | null,
   /** Hash of the scenario whose behaviour colours the curves were drawn with. */
   curvesScenario: '',
   /** Bumped by every open: an older open that finishes late does not overwrite a newer one. */
@@ -149,7 +152,53 @@ async function openEpisode(checkpoint: string, index: number, frame = 0): Promis
   timeline.show(replay);
   player.load(replay.frames.length, frame);
   void renderHeat(token, replay);
+  state.fork = null;
+  byId('fork-panel').hidden = false;
+  byId('fork-close').hidden = true;
+  byId('fork-status').textContent = '';
   return true;
+}
+
+/** Forks the open episode after the step on screen and shows the fork beside it, stepping in sync. */
+async function forkHere(): Promise<void> {
+  const original = state.replay;
+  if (!original) return;
+  const at = player.frame;
+  const guardrail = byId<HTMLSelectElement>('fork-guardrail').value;
+  const agent = byId<HTMLSelectElement>('fork-agent').value as ForkAgent;
+  const status = byId('fork-status');
+  status.textContent = `forking after step ${at}…`;
+  let fork;
+  try {
+    fork = await forkReplay(original, at, guardrail, agent);
+  } catch (e) {
+    status.textContent = `cannot fork here: ${(e as Error).message}`;
+    return;
+  }
+  if (state.replay !== original) return; // another episode was opened meanwhile
+  state.fork = fork;
+  state.replayB = fork;
+  byId('stage').classList.add('comparing');
+  byId('pane-b').hidden = false;
+  paneA.hud.setPolicySlot(null);
+  await paneB.show(fork, { run: 'fork', checkpoint: `after step ${at} · ${guardrail} · ${FORK_AGENT_LABELS[agent]}`, file: fork.verification.ok ? 'verified' : 'does not verify' });
+  byId('fork-close').hidden = false;
+  status.textContent = `fork under ${guardrail} with ${FORK_AGENT_LABELS[agent]}: ${fork.outcome.reason} after ${fork.outcome.steps} steps, return ${fork.outcome.return.toFixed(2)}, side strategies ${fork.outcome.behaviours.join(', ') || 'none'} (original: ${original.outcome.behaviours.join(', ') || 'none'})`;
+  player.load(Math.max(original.frames.length, fork.frames.length), at);
+  byId('stage').scrollIntoView({ block: 'start' });
+}
+
+function closeFork(): void {
+  if (!state.fork) return;
+  state.fork = null;
+  state.replayB = null;
+  byId('stage').classList.remove('comparing');
+  byId('pane-b').hidden = true;
+  paneB.clear();
+  paneA.hud.setPolicySlot(byId('policy-a'));
+  byId('fork-close').hidden = true;
+  byId('fork-status').textContent = '';
+  if (state.replay) player.load(state.replay.frames.length, Math.min(player.frame, state.replay.frames.length - 1));
 }
 
 /** The heat map of the open episode's checkpoint: its episodes come from the cache (simulated once each). */
@@ -173,6 +222,7 @@ async function renderHeat(token: number, open: Replay): Promise<void> {
 }
 
 function showFrame(frame: number): void {
+  byId('fork-step').textContent = `after step ${frame}:`;
   paneA.setFrame(frame);
   paneB.setFrame(frame);
   timeline.setFrame(frame);
@@ -381,6 +431,13 @@ declare global {
 async function main(): Promise<void> {
   renderLegend(byId('legend'), null);
   wire();
+  const fg = byId<HTMLSelectElement>('fork-guardrail');
+  for (const g of FORK_GUARDRAILS) fg.append(new Option(g, g));
+  fg.value = 'sandbox';
+  const fa = byId<HTMLSelectElement>('fork-agent');
+  for (const a of FORK_AGENTS) fa.append(new Option(FORK_AGENT_LABELS[a], a));
+  byId('fork-go').addEventListener('click', () => void forkHere());
+  byId('fork-close').addEventListener('click', closeFork);
   player.clear();
   window.sidequest = {
     ready: false,
