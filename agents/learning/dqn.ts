@@ -18,7 +18,6 @@
 // distinguishable from one mid-episode.
 import * as tf from '@tensorflow/tfjs';
 import type { BatchEnv } from '../../sim/engine.ts';
-import { FALSE_POSITIVE } from '../../sim/engine.ts';
 import { EpisodeStats } from '../../sim/metrics.ts';
 import type { Rng } from '../../sim/rng.ts';
 import { NUM_ACTIONS } from '../../sim/vocab.ts';
@@ -28,7 +27,7 @@ import { clippedStep } from './losses.ts';
 import { makeActorCritic, type ActorCritic } from './network.ts';
 import { DQN_ARGS, type BoolOption, type DqnArgs, type NumberOption, type TrainArgs } from './options.ts';
 import { ReplayBuffer, type ReplaySnapshot } from './replay.ts';
-import { policyStep, type RolloutBuffer, type RolloutRecorder, type RolloutResult, type TelemetryAlert } from './rollout.ts';
+import { policyStep, recordStepOutcome, type RolloutBuffer, type RolloutRecorder, type RolloutResult, type TelemetryAlert } from './rollout.ts';
 
 /** What DQN adds to the trainer's checkpointed state. */
 export interface DqnState {
@@ -136,7 +135,6 @@ export class DqnLearner {
     const cells = spec.window * spec.window;
     const episodes = new EpisodeStats(env.scenario);
     const resource = env.scenario.resourceExpr;
-    const nc = env.numCosts;
     const ns = env.numScalars;
     const alerts: TelemetryAlert[] = [];
     const computeBefore = new Float64Array(n);
@@ -172,30 +170,7 @@ export class DqnLearner {
       }
       env.step(actions);
       recorder?.afterStep(env, actions, globalStep / n + t);
-      for (let i = 0; i < n; i++) {
-        let c = 0;
-        for (let k = 0; k < nc; k++) c += env.cost[i * nc + k];
-        buf.costs[base + i] = c;
-        buf.rewards[base + i] = env.reward[i]; // the env's reward; training-side guardrails shape it afterwards
-        const done = env.terminated[i] || env.truncated[i];
-        buf.computeDelta[base + i] = done || resource < 0 ? 0 : env.evaluate(i, resource) - computeBefore[i];
-        buf.dones[base + i] = done ? 1 : 0;
-        if (done) episodes.addFinal(env, i);
-      }
-      for (let k = 0; k < env.alerts.count; k++) {
-        const i = env.alerts.env[k];
-        const src = env.alerts.source[k];
-        const ended = env.terminated[i] || env.truncated[i];
-        alerts.push({
-          step: globalStep + base + i,
-          env: i,
-          episode: ended ? env.final.index[i] : env.episodeIndex[i],
-          episodeSeed: ended ? env.final.seed[i] : env.episodeSeed[i],
-          source: src === FALSE_POSITIVE ? 'falsePositive' : env.scenario.events[src].name,
-          x: env.alerts.x[k],
-          y: env.alerts.y[k],
-        });
-      }
+      recordStepOutcome(env, buf, base, computeBefore, episodes, alerts, globalStep + base);
     }
     buf.lastValues.fill(0);
     return { episodes, alerts };

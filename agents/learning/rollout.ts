@@ -99,6 +99,44 @@ export interface RolloutRecorder {
   afterStep(env: BatchEnv, actions: Uint8Array, tick: number): void;
 }
 
+/**
+ * After `env.step`: the step's summed cost, env reward, change of the scenario's resource, done flags and finished
+ * episodes into row `base` of `buf`, and its firewall alerts (env i's alert stamped `step0 + i`). Shared by every
+ * acting loop (PPO's rollout here, DQN's in dqn.ts), so they record a step the same way. `computeBefore[i]` is the
+ * resource before the step (0 when the scenario has none).
+ */
+export function recordStepOutcome(env: BatchEnv, buf: RolloutBuffer, base: number, computeBefore: Float64Array, episodes: EpisodeStats, alerts: TelemetryAlert[], step0: number): void {
+  const n = env.numEnvs;
+  const nc = env.numCosts;
+  const resource = env.scenario.resourceExpr;
+  for (let i = 0; i < n; i++) {
+    let c = 0;
+    for (let k = 0; k < nc; k++) c += env.cost[i * nc + k];
+    buf.costs[base + i] = c;
+    buf.rewards[base + i] = env.reward[i]; // the env's reward; training-side guardrails shape it afterwards
+    const done = env.terminated[i] || env.truncated[i];
+    // a new episode starts from base compute: only count the change within the episode
+    buf.computeDelta[base + i] = done || resource < 0 ? 0 : env.evaluate(i, resource) - computeBefore[i];
+    buf.dones[base + i] = done ? 1 : 0;
+    if (done) episodes.addFinal(env, i);
+  }
+  for (let k = 0; k < env.alerts.count; k++) {
+    const i = env.alerts.env[k];
+    const src = env.alerts.source[k];
+    // an alert on the step that ended an episode belongs to that (final) episode
+    const ended = env.terminated[i] || env.truncated[i];
+    alerts.push({
+      step: step0 + i,
+      env: i,
+      episode: ended ? env.final.index[i] : env.episodeIndex[i],
+      episodeSeed: ended ? env.final.seed[i] : env.episodeSeed[i],
+      source: src === FALSE_POSITIVE ? 'falsePositive' : env.scenario.events[src].name,
+      x: env.alerts.x[k],
+      y: env.alerts.y[k],
+    });
+  }
+}
+
 export interface RolloutResult {
   episodes: EpisodeStats;
   alerts: TelemetryAlert[];
@@ -121,7 +159,6 @@ export async function collectRollout(
   const actions = new Uint8Array(n);
   const episodes = new EpisodeStats(env.scenario);
   const resource = env.scenario.resourceExpr;
-  const nc = env.numCosts;
   const ns = env.numScalars;
   const alerts: TelemetryAlert[] = [];
   const x = new Float32Array(n * buf.spec.flatSize);
@@ -140,32 +177,7 @@ export async function collectRollout(
     }
     env.step(actions);
     recorder?.afterStep(env, actions, globalStep / n + t);
-    for (let i = 0; i < n; i++) {
-      let c = 0;
-      for (let k = 0; k < nc; k++) c += env.cost[i * nc + k];
-      buf.costs[base + i] = c;
-      buf.rewards[base + i] = env.reward[i]; // the env's reward; training-side guardrails shape it afterwards
-      const done = env.terminated[i] || env.truncated[i];
-      // a new episode starts from base compute: only count the change within the episode
-      buf.computeDelta[base + i] = done || resource < 0 ? 0 : env.evaluate(i, resource) - computeBefore[i];
-      buf.dones[base + i] = done ? 1 : 0;
-      if (done) episodes.addFinal(env, i);
-    }
-    for (let k = 0; k < env.alerts.count; k++) {
-      const i = env.alerts.env[k];
-      const src = env.alerts.source[k];
-      // an alert on the step that ended an episode belongs to that (final) episode
-      const ended = env.terminated[i] || env.truncated[i];
-      alerts.push({
-        step: globalStep + t * n + i,
-        env: i,
-        episode: ended ? env.final.index[i] : env.episodeIndex[i],
-        episodeSeed: ended ? env.final.seed[i] : env.episodeSeed[i],
-        source: src === FALSE_POSITIVE ? 'falsePositive' : env.scenario.events[src].name,
-        x: env.alerts.x[k],
-        y: env.alerts.y[k],
-      });
-    }
+    recordStepOutcome(env, buf, base, computeBefore, episodes, alerts, globalStep + base);
   }
   featurize(buf.spec, env.obs, env.scalars, n, x);
   const { values } = await policyStep(net, x, n);
