@@ -359,6 +359,7 @@ describe('viewer in Chromium', () => {
 
   it('Incidents: the run\'s alerts over training as bursts; an episode opens, verified, at its alerting step', async () => {
     await page.selectOption('#run-picker', '0');
+    await page.click('#incidents-show');
     await page.waitForFunction(() => document.querySelectorAll('.incidents-open').length > 0, null, { timeout: 30_000 }).catch(async (e: unknown) => {
       throw new Error(`no incident episodes: "${await page.textContent('#incidents-panel')}" hidden=${await page.$eval('#incidents-panel', (p) => (p as HTMLElement).hidden)}`, { cause: e });
     });

@@ -12,7 +12,7 @@ import { takeHandoff } from './handoff.ts';
 import { compareChoice, comparedRef, fillComparePicker, type CompareChoice } from './compare.ts';
 import { CurvesPanel, parseEvals } from './curves-panel.ts';
 import { banner, verificationBanner } from './banner.ts';
-import { byId, nextPaint } from './dom.ts';
+import { byId, elem, nextPaint } from './dom.ts';
 import { renderEpisodeList, renderNoRun, type EpisodeGroup } from './episodes-panel.ts';
 import { HeatPanel } from './heat-panel.ts';
 import { mountIncidents } from './incidents.ts';
@@ -305,22 +305,29 @@ async function loadIncidents(run: RunEntry | null): Promise<void> {
   const panel = byId('incidents-panel');
   panel.hidden = !(run && run.kind === 'run' && !run.base);
   if (panel.hidden || !run) return;
-  await mountIncidents(byId('incidents'), run.id, (url, step, label) => {
-    void (async () => {
-      let text: string;
-      try {
-        text = await fetchText(url);
-      } catch (e) {
-        banner(byId('banner'), 'error', `Cannot open ${label}: ${(e as Error).message}`);
-        return;
-      }
-      const i = state.local.add(`${label}.jsonl`, text);
-      if (i === null) {
-        banner(byId('banner'), 'error', `Cannot open ${label}: ${MAX_LOCAL_FILES} files are open already`);
-        return;
-      }
-      await openEpisode('local', i, step);
-    })();
+  // grouping a long run's alerts takes the server a moment: only when asked, not on every page load
+  const show = elem('button', 'show the incidents of this run');
+  show.type = 'button';
+  show.id = 'incidents-show';
+  byId('incidents').replaceChildren(show);
+  show.addEventListener('click', () => {
+    void mountIncidents(byId('incidents'), run.id, (url, step, label) => {
+      void (async () => {
+        let text: string;
+        try {
+          text = await fetchText(url);
+        } catch (e) {
+          banner(byId('banner'), 'error', `Cannot open ${label}: ${(e as Error).message}`);
+          return;
+        }
+        const i = state.local.add(`${label}.jsonl`, text);
+        if (i === null) {
+          banner(byId('banner'), 'error', `Cannot open ${label}: ${MAX_LOCAL_FILES} files are open already`);
+          return;
+        }
+        await openEpisode('local', i, step);
+      })();
+    });
   });
 }
 
