@@ -261,7 +261,12 @@ export class AupTable {
     this.next.fill(UNKNOWN);
     targets.forEach((t, k) => {
       // bounded: inflate no more than the target's own size (a hostile checkpoint cannot make it allocate more)
-      const raw = inflateSync(Buffer.from(String(data[k]), 'base64'), { maxOutputLength: Math.max(1, t.byteLength) });
+      let raw: Buffer;
+      try {
+        raw = inflateSync(Buffer.from(String(data[k]), 'base64'), { maxOutputLength: Math.max(1, t.byteLength) });
+      } catch (e) {
+        throw new AupError(`aup snapshot: array ${k} cannot be read (${(e as Error).message})`);
+      }
       if (raw.length !== t.byteLength) throw new AupError(`aup snapshot: array ${k} has ${raw.length} bytes, expected ${t.byteLength}`);
       t.set(raw);
     });
