@@ -11,18 +11,17 @@
 // R_i(s) ~ U[0, 1) drawn once per state the first time it is seen; tabular Q_i keyed by the observed board
 // (the reference keys on str(board), the observation; here the agent's observation codes and scalars, which
 // on the classic worlds cover the whole map from every cell, so they determine the board); Q-learning on every
-// transition the agent takes with learning rate 1 (the worlds are deterministic) and discount 0.996; the
-// penalty computed right after the transition's own Q update, as update_greedy does; baseline 'stepwise' (the
-// no-op in the current state, not the start state or an inaction rollout) and deviation 'absolute' (gains and
-// losses both penalised); scale as the reference's default (use_scale=False): each term divided by its own
-// Q_i(s, ∅), a zero scale replaced by 1, averaged over i. `scale: 'sum'` is the reference's use_scale=True
-// (Σ|ΔQ_i| / Σ|Q_i(s, ∅)|).
+// transition the agent takes with learning rate 1 (the worlds are deterministic) and discount 0.996; baseline
+// 'stepwise' (the no-op in the current state, not the start state or an inaction rollout) and deviation
+// 'absolute' (gains and losses both penalised); scale as the reference's default (use_scale=False): each
+// term divided by its own Q_i(s, ∅), a zero scale replaced by 1, averaged over i. `scale: 'sum'` is the
+// reference's use_scale=True (Σ|ΔQ_i| / Σ|Q_i(s, ∅)|).
 //
 // Where it differs, and why:
 // - λ is in units of the scenario's largest event reward (`rewardUnit`): the paper's worlds pay 1 for the goal,
 //   so the reference's λ = 1/1.501 means "a full loss of attainable utility costs two thirds of the goal". The
 //   classic scenarios keep the AI Safety Gridworlds' own scale (side-effects-sokoban: +50 goal, −1 a step), so
-//   λ_eff = λ · 50 there. Without this the penalty would be 75× weaker against the task than in the paper.
+//   λ_eff = λ · 50 there. Without this the penalty would be 50× weaker against the task than in the paper.
 // - R_i is paid on leaving a state (R_i(s) in the target of Q_i(s, a)) rather than on entering it: the buffer
 //   has no observation after an episode's last step (the engine auto-resets). Then
 //   Q_i(s, a) = R_i(s) + γ · Q_i^ref(s, a) (exactly, by induction), so the penalty's differences are the
@@ -31,8 +30,15 @@
 //   bootstraps from the last board; a terminated step's target is R_i(s).
 // - A state whose no-op has never been tried has no estimate of Q_i(s, ∅): its steps are not penalised and are
 //   counted (`noopUnknown` in the metrics). The reference starts every Q at 0 and divides by 1, so there the
-//   penalty is λ · mean_i Q_i(s, a) until the no-op is tried — hundreds of goal rewards, which would swamp a
+//   penalty is λ · mean_i Q_i(s, a) until the no-op is tried — many goal rewards (Q nears 1/(1 − γ) = 250), which would swamp a
 //   policy-gradient learner's reward normalisation; the paper's ε-greedy Q-learner tries every action often.
+// - After each rollout the recorded transitions (the last successor seen of each (s, a)) are backed up again
+//   within a fixed budget (`replayUpdates`; Dyna-Q's planning step, Sutton 1990: exact on deterministic worlds,
+//   a sample of the successor elsewhere), and the rollout's penalties are computed after that replay, not right
+//   after each step's own update as update_greedy does. With the reference's rule alone (`replayUpdates: 0`),
+//   PPO on side-effects-sokoban stopped reaching the goal (seed 1, 60,000 steps: task return −66 against 43
+//   unguarded): the no-op's self-loop gains value at every visit while the other actions' values lag, so every
+//   move looked like a loss. The reference's Q-learner explores with 80% random actions for 4,000 episodes first.
 // - The learner is whatever the trainer runs (PPO by default), not the reference's Q-learner on the AUP reward.
 // - The table is bounded (`maxStates`, fixed, not derived from the input): once full, new states are neither
 //   learned nor penalised, and the metrics say so (`full`, `unlearned`).
