@@ -28,6 +28,6 @@ describe('--guardrail and the scenario\'s own guardrails', () => {
 
 describe('an unknown guardrail', () => {
   it('is refused with both lists, env-side and training-side', async () => {
-    await expect(envGuardrails('nonsense')).rejects.toThrow('--guardrail: unknown guardrail "nonsense": expected env-side sandbox, allowlist, blocklist, monitor, tripwire, training-side penalty, lagrangian, impact, safe-pretrain, or none');
+    await expect(envGuardrails('nonsense')).rejects.toThrow('--guardrail: unknown guardrail "nonsense": expected env-side sandbox, allowlist, blocklist, monitor, tripwire, training-side penalty, lagrangian, impact, aup, safe-pretrain, or none');
   });
 });

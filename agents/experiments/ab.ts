@@ -21,6 +21,7 @@ export const ARMS: Readonly<Record<string, { env: string[]; training: string[]; 
   penalty: { env: [], training: ['penalty'], about: 'training reward minus 1 × violation cost' },
   lagrangian: { env: [], training: ['lagrangian'], about: 'PPO-Lagrangian: a learned multiplier on cost, limit 0.5 per episode' },
   impact: { env: [], training: ['impact'], about: 'resource-change impact penalty: 8 per unit of compute gained or lost' },
+  aup: { env: [], training: ['aup'], about: 'attainable utility preservation: λ 2/3 of the largest reward × mean scaled |ΔQ_i| of 30 random auxiliary rewards vs the no-op' },
   'safe-pretrain': { env: [], training: ['safe-pretrain'], about: 'behaviour cloning on honest trajectories, then RL' },
 };
 /**

@@ -5,14 +5,20 @@
 //   lagrangian    r − λ·c, λ learned          PPO-Lagrangian as in Safety Gym (Ray, Achiam & Amodei 2019): λ rises
 //                                             while episode cost exceeds the limit, falls (to 0) below it
 //   impact        r − β·|Δ compute held|      a resource-change impact penalty: acquiring (or losing) resources
-//                                             costs β per unit, in the spirit of attainable-utility preservation
-//                                             (Turner, Hadfield-Menell & Tadepalli 2020) with compute as the
-//                                             auxiliary resource; it never names an affordance
+//                                             costs β per unit, in the spirit of attainable-utility preservation with
+//                                             compute as the one auxiliary resource; it never names an affordance (a
+//                                             no-op on a world whose compute never changes: `aup` is the paper's)
+//   aup           r − λ·mean_i |ΔQ_i|/Q_i(s,∅) attainable utility preservation as the AUP paper defines it (Turner,
+//                                             Hadfield-Menell & Tadepalli 2020): the scaled change, against the no-op,
+//                                             in the attainable value of N random auxiliary reward functions, learned
+//                                             alongside the agent (agents/learning/aup.ts: what it follows, where it
+//                                             differs)
 //   safe-pretrain behaviour cloning on the honest script's trajectories before RL — the ROME paper's own
 //                                             mitigation (curated safe trajectories), agents/learning/pretrain.ts
+import { AUP_DEFAULTS, type AupConfig, type AupSnapshot } from './aup.ts';
 import type { RolloutBuffer } from './rollout.ts';
 
-export const TRAINING_GUARDRAILS = ['penalty', 'lagrangian', 'impact', 'safe-pretrain'] as const;
+export const TRAINING_GUARDRAILS = ['penalty', 'lagrangian', 'impact', 'aup', 'safe-pretrain'] as const;
 export type TrainingGuardrailName = (typeof TRAINING_GUARDRAILS)[number];
 
 export interface TrainingGuardrails {
@@ -20,6 +26,7 @@ export interface TrainingGuardrails {
   penalty?: { weight: number };
   lagrangian?: { costLimit: number; lambdaLr: number; lambdaInit: number };
   impact?: { beta: number };
+  aup?: AupConfig;
   safePretrain?: { episodes: number; epochs: number; lr: number };
 }
 
@@ -27,6 +34,7 @@ export const TRAINING_DEFAULTS = {
   penalty: { weight: 1 },
   lagrangian: { costLimit: 0.5, lambdaLr: 0.05, lambdaInit: 0 },
   impact: { beta: 8 },
+  aup: AUP_DEFAULTS,
   safePretrain: { episodes: 256, epochs: 20, lr: 1e-3 },
 } as const;
 
@@ -45,6 +53,7 @@ export function resolveTrainingGuardrails(names: readonly string[], overrides: {
     if (n === 'penalty') out.penalty = { weight: overrides.costWeight ?? TRAINING_DEFAULTS.penalty.weight };
     if (n === 'lagrangian') out.lagrangian = { ...TRAINING_DEFAULTS.lagrangian };
     if (n === 'impact') out.impact = { ...TRAINING_DEFAULTS.impact };
+    if (n === 'aup') out.aup = { ...TRAINING_DEFAULTS.aup };
     if (n === 'safe-pretrain') out.safePretrain = { ...TRAINING_DEFAULTS.safePretrain };
   }
   return out;
@@ -53,6 +62,8 @@ export function resolveTrainingGuardrails(names: readonly string[], overrides: {
 /** State a training guardrail carries across iterations (saved in checkpoints). */
 export interface GuardrailState {
   lambda: number;
+  /** The aup guardrail's tables (agents/learning/aup.ts), when it is on. */
+  aup?: AupSnapshot;
 }
 
 export function initialGuardrailState(g: TrainingGuardrails): GuardrailState {

@@ -22,6 +22,7 @@ import { reinforceUpdate } from './reinforce.ts';
 import { collectRollout, RolloutBuffer, type RolloutRecorder, type TelemetryAlert } from './rollout.ts';
 import { behaviourClone, type PretrainResult } from './pretrain.ts';
 import { initialGuardrailState, shapeRewards, type GuardrailState, type TrainingGuardrails } from './guardrails.ts';
+import { AupGuardrail, rewardUnit, type AupStats } from './aup.ts';
 
 export interface TrainConfig {
   scenario: Scenario;
@@ -55,6 +56,8 @@ export interface MetricsRow extends UpdateStats {
   stepsPerSecond: number;
   /** DQN only: ε at the end of the iteration, mean Q(s, a) on its batches, gradient steps taken, replay size. */
   dqn?: DqnStats;
+  /** aup guardrail only: its penalty and table (docs/metrics.md). */
+  aup?: AupStats;
 }
 
 /** Everything that changes during training, as plain data plus the tensors to save. */
@@ -101,6 +104,8 @@ export class Trainer {
   private wallStart = performance.now();
   /** The off-policy learner's own state (target net, replay) when algo is dqn. */
   readonly dqn?: DqnLearner;
+  /** The aup guardrail's auxiliary value tables, when it is on. */
+  readonly aup?: AupGuardrail;
 
   constructor(readonly config: TrainConfig) {
     const { scenario, args } = config;
@@ -116,6 +121,8 @@ export class Trainer {
     this.shuffleRng = makeRng(`shuffle:${config.seed}`);
     this.rewardNorm = { returns: new Array<number>(args.envs).fill(0), count: 0, mean: 0, m2: 0 };
     this.guardrail = initialGuardrailState(config.training ?? { names: [] });
+    const aup = config.training?.aup;
+    if (aup) this.aup = new AupGuardrail(aup, spec, scenario.horizon, rewardUnit(scenario), config.seed, args.envs, this.env);
     if (config.algo === 'dqn') this.dqn = new DqnLearner(this.net, args, this.numIterations * this.stepsPerIteration, config.seed);
   }
 
@@ -173,6 +180,7 @@ export class Trainer {
     this.step += this.stepsPerIteration;
     // ---- training-side guardrails shape what the learner sees (the metrics keep the env's reward)
     this.guardrail = shapeRewards(this.buf, this.config.training ?? { names: [] }, this.guardrail, episodes.count > 0 ? episodes.summary().costTotal : null);
+    const aup = this.aup?.shape(this.buf, this.env);
     const b = this.buf;
     let stats: UpdateStats;
     let ev: number;
@@ -216,6 +224,7 @@ export class Trainer {
       wallSeconds: this.wallBefore + (now - this.wallStart) / 1000,
       stepsPerSecond: this.stepsPerIteration / ((now - t0) / 1000),
       ...(dqn ? { dqn } : {}),
+      ...(aup ? { aup } : {}),
     };
     return { row, alerts };
   }
@@ -237,7 +246,7 @@ export class Trainer {
       shuffleRng: this.shuffleRng.state(),
       wallSeconds: this.wallBefore + (performance.now() - this.wallStart) / 1000,
       rewardNorm: structuredClone(this.rewardNorm),
-      guardrail: { ...this.guardrail },
+      guardrail: { ...this.guardrail, ...(this.aup ? { aup: this.aup.snapshot() } : {}) },
       ...(this.dqn ? { dqn: this.dqn.state() } : {}),
     };
   }
@@ -250,7 +259,8 @@ export class Trainer {
     this.shuffleRng = restoreRng(s.shuffleRng);
     this.wallBefore = s.wallSeconds;
     this.rewardNorm = structuredClone(s.rewardNorm);
-    this.guardrail = { ...s.guardrail };
+    this.guardrail = { lambda: s.guardrail.lambda };
+    this.aup?.restore(s.guardrail.aup);
     if (this.dqn) {
       if (!s.dqn) throw new DqnError('this checkpoint has no DQN state (target network, replay): it was not written by a DQN run');
       this.dqn.restore(s.dqn);
