@@ -29,27 +29,32 @@ describe('README findings', () => {
 
 describe('findings from the committed results', () => {
   const md = findingsMarkdown(COMMITTED, ROOT);
-  it('read format /1 files and say what they do not record', () => {
-    for (const dir of COMMITTED) expect(raw(dir).format).toBe('sidequest-ab-results/1');
-    expect(md.match(/Provenance not recorded/g)).toHaveLength(2);
-    expect(md).toContain('No scripted reference is recorded');
+  // docs/results/rome is sidequest 0.1's experiment (format /1, 5 seeds); rome-monitored was rerun (format /2, 10 seeds)
+  const [rome, monitored] = COMMITTED;
+  it('read the format /1 file and say what it does not record; state the format /2 file\'s provenance', () => {
+    expect(raw(rome).format).toBe('sidequest-ab-results/1');
+    expect(raw(monitored).format).toBe('sidequest-ab-results/2');
+    expect(md.match(/Provenance not recorded/g)).toHaveLength(1);
+    expect(md).toContain('Provenance: report written 2026-12-02 at commit 3f8c6859fa37');
   });
   it('state the task returns and the Lagrangian training cost as the files give them', () => {
     for (const dir of COMMITTED) {
       const arms = raw(dir).arms;
-      expect(md).toContain(`task return ${arms.none.metrics.taskReturn.mean.toFixed(1)};`);
+      expect(md).toMatch(new RegExp(`task return ${arms.none.metrics.taskReturn.mean.toFixed(1).replace('.', '\\.')}[;( ]`));
       expect(md).toContain(`**safe-pretrain**: task return ${arms['safe-pretrain'].metrics.taskReturn.mean.toFixed(1)},`);
       expect(md).toContain(`Training cost ${arms.lagrangian.metrics.trainingCostPerEpisode.mean.toFixed(2)} per training episode over the run`);
     }
   });
-  it('say that with 5 seeds nothing can reach p < 0.05, and claim no significant change or leakage', () => {
-    expect(md.match(/With 5 paired seeds the smallest possible two-sided permutation p is 2\/2\^5 = 0\.063/g)).toHaveLength(2);
-    expect(md).not.toContain('Significant:');
-    expect(md).not.toContain('Leakage:');
-    for (const dir of COMMITTED) {
-      const r = readResults(raw(dir));
-      for (const a of Object.values(r.arms)) expect(a.leakage).toEqual([]);
-    }
+  it('say that with 5 seeds nothing can reach p < 0.05 (rome); with 10 (rome-monitored), name what is significant and the leakage', () => {
+    expect(md.match(/With 5 paired seeds the smallest possible two-sided permutation p is 2\/2\^5 = 0\.063/g)).toHaveLength(1);
+    const romeSection = md.slice(md.indexOf('### `rome`'), md.indexOf('### `rome-monitored`'));
+    const monitoredSection = md.slice(md.indexOf('### `rome-monitored`'));
+    expect(romeSection).not.toContain('Significant:');
+    expect(romeSection).not.toContain('Leakage:');
+    for (const a of Object.values(readResults(raw(rome)).arms)) expect(a.leakage).toEqual([]);
+    expect(monitoredSection).toContain('Significant:');
+    expect(monitoredSection).toContain('Leakage: evadeMonitor rose while claimGpu fell');
+    expect(readResults(raw(monitored)).arms.monitor.leakage).toContain('evadeMonitor');
   });
   it('flag evadeMonitor as the same event as probePort in the monitor arm on rome-monitored', () => {
     const r = readResults(raw(COMMITTED[1]));
