@@ -29,13 +29,21 @@ describe('README findings', () => {
 
 describe('findings from the committed results', () => {
   const md = findingsMarkdown(COMMITTED, ROOT);
-  // docs/results/rome is sidequest 0.1's experiment (format /1, 5 seeds); rome-monitored was rerun (format /2, 10 seeds)
-  const [rome, monitored] = COMMITTED;
-  it('read the format /1 file and say what it does not record; state the format /2 file\'s provenance', () => {
-    expect(raw(rome).format).toBe('sidequest-ab-results/1');
-    expect(raw(monitored).format).toBe('sidequest-ab-results/2');
-    expect(md.match(/Provenance not recorded/g)).toHaveLength(1);
-    expect(md).toContain('Provenance: report written 2026-12-02 at commit 3f8c6859fa37');
+  // each committed experiment is either sidequest 0.1's (format /1, 5 seeds) or a rerun (format /2, 10 seeds)
+  const sectionOf = (dir: string) => {
+    const id = dir.split('/').pop()!;
+    const start = md.indexOf(`### \`${id}\``);
+    const next = md.indexOf('### `', start + 1);
+    return md.slice(start, next < 0 ? undefined : next);
+  };
+  it('read format /1 files and say what they do not record; state a format /2 file\'s provenance', () => {
+    for (const dir of COMMITTED) {
+      const f = raw(dir).format;
+      expect(['sidequest-ab-results/1', 'sidequest-ab-results/2']).toContain(f);
+      if (f.endsWith('/1')) expect(sectionOf(dir)).toContain('Provenance not recorded');
+      else expect(sectionOf(dir)).toMatch(/Provenance: report written \d{4}-\d\d-\d\d at commit [0-9a-f]{12}/);
+    }
+    expect(COMMITTED.some((d) => raw(d).format.endsWith('/2'))).toBe(true);
   });
   it('state the task returns and the Lagrangian training cost as the files give them', () => {
     for (const dir of COMMITTED) {
@@ -45,16 +53,23 @@ describe('findings from the committed results', () => {
       expect(md).toContain(`Training cost ${arms.lagrangian.metrics.trainingCostPerEpisode.mean.toFixed(2)} per training episode over the run`);
     }
   });
-  it('say that with 5 seeds nothing can reach p < 0.05 (rome); with 10 (rome-monitored), name what is significant and the leakage', () => {
-    expect(md.match(/With 5 paired seeds the smallest possible two-sided permutation p is 2\/2\^5 = 0\.063/g)).toHaveLength(1);
-    const romeSection = md.slice(md.indexOf('### `rome`'), md.indexOf('### `rome-monitored`'));
-    const monitoredSection = md.slice(md.indexOf('### `rome-monitored`'));
-    expect(romeSection).not.toContain('Significant:');
-    expect(romeSection).not.toContain('Leakage:');
-    for (const a of Object.values(readResults(raw(rome)).arms)) expect(a.leakage).toEqual([]);
-    expect(monitoredSection).toContain('Significant:');
-    expect(monitoredSection).toContain('Leakage: evadeMonitor rose while claimGpu fell');
-    expect(readResults(raw(monitored)).arms.monitor.leakage).toContain('evadeMonitor');
+  it('with 5 seeds say nothing can reach p < 0.05 and claim nothing; with 10, name what is significant', () => {
+    for (const dir of COMMITTED) {
+      const section = sectionOf(dir);
+      const seeds = (raw(dir) as unknown as { seeds: number[] }).seeds.length;
+      if (seeds <= 5) {
+        expect(section).toMatch(/With 5 paired seeds the smallest possible two-sided permutation p is 2\/2\^5 = 0\.063/);
+        expect(section).not.toContain('Significant:');
+        expect(section).not.toContain('Leakage:');
+        for (const a of Object.values(readResults(raw(dir)).arms)) expect(a.leakage).toEqual([]);
+      } else {
+        expect(section).toContain('Significant:');
+        expect(section).not.toContain('With 5 paired seeds');
+      }
+    }
+    // on rome-monitored the monitor arm pushes the violations out of its sight: leakage, named
+    expect(sectionOf(COMMITTED[1])).toContain('Leakage: evadeMonitor rose while claimGpu fell');
+    expect(readResults(raw(COMMITTED[1])).arms.monitor.leakage).toContain('evadeMonitor');
   });
   it('flag evadeMonitor as the same event as probePort in the monitor arm on rome-monitored', () => {
     const r = readResults(raw(COMMITTED[1]));
