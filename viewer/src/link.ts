@@ -22,19 +22,29 @@ const CHECKPOINT = /^(step-\d{1,15}|episodes|local)$/;
 const EPISODE = /^[^/\\]{1,200}\.jsonl$/;
 const hasControl = (t: string) => [...t].some((ch) => ch.charCodeAt(0) < 32 || ch.charCodeAt(0) === 127);
 
-/** Reads a location hash ('#run=…&checkpoint=…&episode=…&step=…'); an empty hash is no link. */
-export function parseLink(hash: string): LinkParse {
+/**
+ * A hash's fields, bounded and with its %-escapes checked (shared by the viewer's and the train page's links);
+ * null for an empty hash. `what` names the link in the message ("a sidequest link").
+ */
+export function hashParams(hash: string, max: number, what: string): { ok: true; params: URLSearchParams | null } | { ok: false; error: string } {
   const h = hash.startsWith('#') ? hash.slice(1) : hash;
-  if (h === '') return { ok: true, link: null };
-  if (h.length > MAX_LINK) return { ok: false, error: `it is ${h.length} characters long; a sidequest link is at most ${MAX_LINK}` };
-  let params: URLSearchParams;
+  if (h === '') return { ok: true, params: null };
+  if (h.length > max) return { ok: false, error: `it is ${h.length} characters long; ${what} is at most ${max}` };
   try {
     // URLSearchParams never throws on bad escapes; decodeURIComponent does, so check the escapes first
     decodeURIComponent(h.replace(/\+/g, ' '));
-    params = new URLSearchParams(h);
+    return { ok: true, params: new URLSearchParams(h) };
   } catch {
     return { ok: false, error: 'it has a broken %-escape' };
   }
+}
+
+/** Reads a location hash ('#run=…&checkpoint=…&episode=…&step=…'); an empty hash is no link. */
+export function parseLink(hash: string): LinkParse {
+  const read = hashParams(hash, MAX_LINK, 'a sidequest link');
+  if (!read.ok) return read;
+  if (read.params === null) return { ok: true, link: null };
+  const params = read.params;
   const unknown = [...params.keys()].filter((k) => !(KEYS as readonly string[]).includes(k));
   if (unknown.length) return { ok: false, error: `it has ${unknown.length === 1 ? 'a field' : 'fields'} a sidequest link does not have: ${unknown.slice(0, 3).join(', ')} (expected ${KEYS.join(', ')})` };
   for (const k of KEYS) if (params.getAll(k).length > 1) return { ok: false, error: `it gives "${k}" more than once` };

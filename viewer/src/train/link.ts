@@ -6,6 +6,7 @@
 import type { BrowserBackendRequest } from '../../../agents/learning/backend.ts';
 import { PPO_ARGS, type PpoArgs } from '../../../agents/learning/options.ts';
 import { PAGE_BACKENDS } from './backend-order.ts';
+import { hashParams } from '../link.ts';
 import { checkSetup, SetupError, SETUP_LIMITS, type TrainSetup } from './session.ts';
 
 export interface TrainLink {
@@ -109,16 +110,10 @@ export function formatTrainLink(setup: TrainSetup, backend: BrowserBackendReques
 
 /** Reads a train link. `world` comes back as text still to be compiled (the page validates it with the scenario schema). */
 export async function parseTrainLink(hash: string): Promise<TrainLinkParse> {
-  const h = hash.startsWith('#') ? hash.slice(1) : hash;
-  if (h === '') return { ok: true, link: null };
-  if (h.length > MAX_TRAIN_LINK) return { ok: false, error: `it is ${h.length} characters long; a training link is at most ${MAX_TRAIN_LINK}` };
-  let params: URLSearchParams;
-  try {
-    decodeURIComponent(h.replace(/\+/g, ' '));
-    params = new URLSearchParams(h);
-  } catch {
-    return { ok: false, error: 'it has a broken %-escape' };
-  }
+  const read = hashParams(hash, MAX_TRAIN_LINK, 'a training link');
+  if (!read.ok) return read;
+  if (read.params === null) return { ok: true, link: null };
+  const params = read.params;
   const known = new Set<string>([...BASE_KEYS, ...ARG_KEYS]);
   const unknown = [...new Set(params.keys())].filter((k) => !known.has(k));
   if (unknown.length) return { ok: false, error: `it has ${unknown.length === 1 ? 'a field' : 'fields'} a training link does not have: ${unknown.slice(0, 3).map((k) => JSON.stringify(k.slice(0, 30))).join(', ')}` };
