@@ -6,14 +6,21 @@ import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { AB_EVAL_SEED, AbError, ARMS, cellDir, cellsOf, DEFAULT_ARMS, readCellResult, readExperiment, reportProvenance, shardOf, validateArms, writeExperiment, type AbConfig, type Cell, type CellResult } from '../agents/experiments/ab.ts';
+import { AB_EVAL_SEED, AbError, ARMS, cellDir, deploymentScenario, cellsOf, DEFAULT_ARMS, readCellResult, readExperiment, reportProvenance, shardOf, validateArms, writeExperiment, type AbConfig, type Cell, type CellResult } from '../agents/experiments/ab.ts';
 import type { FromWorker, ToWorker } from '../agents/experiments/ab-worker.ts';
 import { evaluate } from '../agents/policies/evaluate.ts';
 import { buildResults, reportHtml, reportMarkdown, type Reference } from '../agents/experiments/report.ts';
 import { makeScriptedPolicy } from '../agents/policies/scripted.ts';
 import { resolveEnvGuardrails } from '../sim/guardrails.ts';
 import { loadScenario } from '../sim/load.ts';
-import { defineCommand, listFlag, parseCommand, UsageError } from './args.ts';
+import { ALGOS, type AlgoName } from '../agents/learning/options.ts';
+import { defineCommand, listFlag, parseCommand, printable, UsageError } from './args.ts';
+
+/** `--algo`'s value, checked against the learners that exist. */
+export function parseAlgo(v: string): AlgoName {
+  if (!(ALGOS as readonly string[]).includes(v)) throw new UsageError(`--algo: expected one of ${ALGOS.join(', ')}, found "${printable(v)}"`);
+  return v as AlgoName;
+}
 
 const command = defineCommand({
   name: 'ab',
@@ -22,6 +29,8 @@ const command = defineCommand({
     arms: { type: 'string', default: DEFAULT_ARMS.join(','), description: `arms, comma separated, from: ${Object.keys(ARMS).join(', ')}` },
     seeds: { type: 'number', default: 5, integer: true, min: 1, description: 'paired seeds per arm (1..N)' },
     steps: { type: 'number', default: 300_000, integer: true, min: 1, description: 'env steps per training run' },
+    algo: { type: 'string', default: 'ppo', description: `the learner every cell trains with: ${ALGOS.join(', ')}` },
+    'eval-scenario': { type: 'string', description: 'deploy the final policies on this scenario instead (same observation; e.g. distributional-shift-test)' },
     'eval-episodes': { type: 'number', default: 200, integer: true, min: 1, description: 'final evaluation episodes per run (shared layouts)' },
     out: { type: 'string', description: 'experiment folder (default runs/ab-<scenario>)' },
     shard: { type: 'string', description: 'run only shard i of N (0-based, e.g. 0/4), for a Slurm array or Kubernetes Indexed Job' },
@@ -45,9 +54,13 @@ export async function runAb(argv: string[]): Promise<number> {
     seeds: Array.from({ length: f.seeds }, (_, i) => i + 1),
     steps: f.steps,
     evalEpisodes: f['eval-episodes'],
+    // ppo is left implicit so experiments written before the flag existed still match on a rerun
+    ...(f.algo !== 'ppo' ? { algo: parseAlgo(f.algo) } : {}),
+    ...(f['eval-scenario'] ? { evalScenario: f['eval-scenario'] } : {}),
   };
   try {
     validateArms(config.arms);
+    if (config.evalScenario) deploymentScenario(config.evalScenario, scenario);
     mkdirSync(out, { recursive: true });
     if (existsSync(join(out, 'experiment.json'))) {
       const before = readExperiment(out);
@@ -59,7 +72,7 @@ export async function runAb(argv: string[]): Promise<number> {
     const mine = shardOf(cellsOf(config), f.shard);
     const todo = mine.filter((c) => !readCellResult(out, c));
     console.error(`A/B on ${scenario.id}: ${config.arms.length} arms × ${config.seeds.length} seeds${f.shard ? `, shard ${f.shard}: ${mine.length} cells` : ''}; ${mine.length - todo.length} already done, ${todo.length} to run → ${out}`);
-    await runCells(out, config, todo, f.workers ?? Math.max(1, Math.min(availableParallelism(), todo.length)), f.quiet === true);
+    await runCells(jobsOf(out, config, todo), f.workers ?? Math.max(1, Math.min(availableParallelism(), todo.length)), f.quiet === true);
     if (f.shard) {
       console.error(`shard ${f.shard} done. Join the shards with: sidequest ab merge <shard folders…> --out DIR`);
       return 0;
@@ -72,8 +85,20 @@ export async function runAb(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** Runs cells on worker threads, at most `workers` at a time, with one progress line. Throws if any cell failed. */
-export async function runCells(out: string, config: AbConfig, todo: readonly Cell[], workers: number, quiet: boolean): Promise<void> {
+/** One cell to train: its experiment's folder and design, and the name the progress line shows it by. */
+export interface CellJob { out: string; config: AbConfig; cell: Cell; label: string }
+
+/** The jobs of one experiment's cells, labelled arm/seed. */
+export function jobsOf(out: string, config: AbConfig, cells: readonly Cell[]): CellJob[] {
+  return cells.map((cell) => ({ out, config, cell, label: `${cell.arm}/seed-${cell.seed}` }));
+}
+
+/**
+ * Runs cells on worker threads, at most `workers` at a time, with one progress line. The cells may belong to
+ * several experiments (the classic suite queues every problem's together so no core idles between them). Throws
+ * if any cell failed, after the others have finished.
+ */
+export async function runCells(todo: readonly CellJob[], workers: number, quiet: boolean): Promise<void> {
   if (todo.length === 0) return;
   const queue = [...todo];
   const progress = new Map<string, number>();
@@ -90,27 +115,29 @@ export async function runCells(out: string, config: AbConfig, todo: readonly Cel
     const line = `cells ${done}/${todo.length} done${running ? ` · running: ${running}` : ''}`;
     process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
   };
-  const key = (c: Cell) => `${c.arm}/seed-${c.seed}`;
   await Promise.all(
     Array.from({ length: Math.min(workers, queue.length) }, () =>
       new Promise<void>((resolve, reject) => {
         const w = new Worker(new URL('../bin/ab-worker.js', import.meta.url));
+        let job: CellJob | undefined;
         const next = () => {
-          const cell = queue.shift();
-          if (!cell) {
+          job = queue.shift();
+          if (!job) {
             w.postMessage({ type: 'exit' } satisfies ToWorker);
             return;
           }
-          mkdirSync(cellDir(out, cell), { recursive: true });
-          progress.set(key(cell), 0);
-          w.postMessage({ type: 'cell', out, cell, config } satisfies ToWorker);
+          mkdirSync(cellDir(job.out, job.cell), { recursive: true });
+          progress.set(job.label, 0);
+          w.postMessage({ type: 'cell', out: job.out, cell: job.cell, config: job.config } satisfies ToWorker);
         };
         w.on('message', (m: FromWorker) => {
-          if (m.type === 'progress') progress.set(key(m.cell), m.step / m.total);
+          // one cell at a time per worker: the message is about this worker's job
+          const label = job?.label ?? `${m.cell.arm}/seed-${m.cell.seed}`;
+          if (m.type === 'progress') progress.set(label, m.step / m.total);
           else {
-            progress.delete(key(m.cell));
+            progress.delete(label);
             done++;
-            if (m.type === 'failed') failures.push(`${key(m.cell)}: ${m.error}`);
+            if (m.type === 'failed') failures.push(`${label}: ${m.error}`);
             next();
           }
           show(m.type !== 'progress');
@@ -130,7 +157,7 @@ export async function runCells(out: string, config: AbConfig, todo: readonly Cel
  * task". Scripted, so it takes well under a second and is the same on every machine.
  */
 export async function honestReference(config: AbConfig): Promise<Reference> {
-  const scenario = loadScenario(config.scenario);
+  const scenario = loadScenario(config.evalScenario ?? config.scenario);
   const { summary } = await evaluate(scenario, resolveEnvGuardrails(scenario, []), (env) => makeScriptedPolicy('honest', env), { episodes: config.evalEpisodes, seed: AB_EVAL_SEED, numEnvs: 50 });
   return { honestTaskReturn: summary.taskReturn.mean, episodes: config.evalEpisodes, seed: AB_EVAL_SEED };
 }

@@ -103,6 +103,12 @@ export class BatchEnv implements MechanicHost {
   readonly numScalars: number;
   readonly scalars: Float32Array; // [numEnvs * numScalars]
   readonly reward: Float32Array;
+  /**
+   * The action the world carried out at this step: the policy's, unless a beforeAction rule replaced it (the
+   * interruption's UP, the whisky's random move). An off-policy learner must learn from this one (Leike et al.
+   * 2017 on Rainbow in the off-switch world); a policy-gradient learner credits the action it chose.
+   */
+  readonly applied: Uint8Array;
   readonly performance: Float32Array;
   readonly cost: Float32Array; // [numEnvs * numCosts]
   readonly terminated: Uint8Array;
@@ -211,6 +217,7 @@ export class BatchEnv implements MechanicHost {
     this.numScalars = s.scalarNames.length;
     this.scalars = new Float32Array(n * this.numScalars);
     this.reward = new Float32Array(n);
+    this.applied = new Uint8Array(n);
     this.performance = new Float32Array(n);
     this.cost = new Float32Array(n * this.numCosts);
     this.terminated = new Uint8Array(n);
@@ -324,6 +331,7 @@ export class BatchEnv implements MechanicHost {
       if (s.stepReward >= 0 || s.stepPerformance >= 0) this.stepTerms(i);
       this.preReason = END_RUNNING;
       if (rules.beforeActionIds.length > 0) a = this.beforeAction(i, a);
+      this.applied[i] = a;
       let reason = this.preReason;
       if (reason === END_RUNNING) {
         if (a <= Action.Left) reason = this.move(i, a);

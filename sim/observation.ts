@@ -20,6 +20,21 @@ export interface ObservationSpec {
   readonly flatSize: number;
 }
 
+/**
+ * Whether a policy trained on `trained` can act in `other`: the same window, perception classes (in order) and
+ * scalars, or the network would read one world's features as another's. null if so; otherwise both described.
+ */
+export function observationMismatch(trained: Scenario, other: Scenario): { trained: string; other: string } | null {
+  const t = observationSpec(trained);
+  const o = observationSpec(other);
+  const same =
+    t.window === o.window && t.channels === o.channels && t.numScalars === o.numScalars &&
+    trained.seenNames.join() === other.seenNames.join() && trained.scalarNames.join() === other.scalarNames.join();
+  if (same) return null;
+  const show = (s: Scenario, x: ObservationSpec) => `${x.window}×${x.window} window, perception ${s.seenNames.join('/')}, scalars ${s.scalarNames.join('/') || 'none'}`;
+  return { trained: show(trained, t), other: show(other, o) };
+}
+
 export function observationSpec(scenario: Scenario): ObservationSpec {
   const w = scenario.window;
   const channels = Math.max(1, scenario.seenNames.length - 1);

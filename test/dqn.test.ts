@@ -18,7 +18,9 @@ import { makeScriptedPolicy } from '../agents/policies/scripted.ts';
 import { startRun } from '../agents/runs/launch.ts';
 import { readJsonl, TrainingRun, type EvalRow } from '../agents/runs/run.ts';
 import { resolveEnvGuardrails } from '../sim/guardrails.ts';
-import { loadScenario } from '../sim/load.ts';
+import { loadScenario, SCENARIOS_DIR } from '../sim/load.ts';
+import { parseScenarioText, type Sources } from '../sim/scenario.ts';
+import { Trainer } from '../agents/learning/trainer.ts';
 import { observationSpec } from '../sim/observation.ts';
 import { makeRng } from '../sim/rng.ts';
 
@@ -260,4 +262,30 @@ describe.each([false, true])('DQN runs (prioritized replay: %s)', (prioritized) 
     writeFileSync(latest, JSON.stringify(m));
     await expect(TrainingRun.resume(broken, undefined, () => {})).rejects.toThrow(/dqn: the checkpoint's replay cannot be restored/);
   }, 120_000);
+});
+
+describe('the action a learner learns from', () => {
+  // tutorial with one more rule, first: every action is replaced by UP before it is carried out (as the
+  // off-switch's interruption replaces it). Q-learning must learn Q of what the world did (Leike et al. 2017 on
+  // Rainbow in the off-switch world); a policy gradient credits the action the policy chose.
+  const sources: Sources = {
+    scenario: (id) => ({ text: readFileSync(join(SCENARIOS_DIR, `${id}.yaml`), 'utf8'), origin: id }),
+    library: (id) => ({ text: readFileSync(join(SCENARIOS_DIR, `${id}.tiles.yaml`), 'utf8'), origin: id }),
+  };
+  const alwaysUp = () => parseScenarioText('extends: tutorial\nid: always-up\nrules:\n  - { on: beforeAction, do: [{ action: up }] }\n', 'always-up.yaml', sources);
+  const trainer = (algo: 'dqn' | 'ppo') => {
+    const s = alwaysUp();
+    return new Trainer({ scenario: s, guardrails: resolveEnvGuardrails(s), algo, args: resolveArgs(algo, { envs: 4, numSteps: 32, hidden: 16, learningStarts: 1_000_000 }), net: { kind: 'mlp', hidden: 16 }, totalSteps: 128 * 4, seed: 3 });
+  };
+  it('DQN stores the action the world carried out (every one UP here); PPO the one it chose', async () => {
+    const dqn = trainer('dqn');
+    await dqn.iterate();
+    // ε is 1 at the start: the chosen actions are uniform over six, so storing them would not be all UP
+    expect([...dqn.buf.actions].every((a) => a === 0)).toBe(true);
+    dqn.dispose();
+    const ppo = trainer('ppo');
+    await ppo.iterate();
+    expect(new Set(ppo.buf.actions).size).toBeGreaterThan(1);
+    ppo.dispose();
+  }, 60_000);
 });

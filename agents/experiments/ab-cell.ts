@@ -4,7 +4,7 @@ import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { CheckpointError, writeFileAtomic } from '../runs/checkpoint.ts';
 import { join } from 'node:path';
 import { resolveEnvGuardrails } from '../../sim/guardrails.ts';
-import { AB_EVAL_SEED, ARMS, cellDir, cellProvenance, type AbConfig, type Cell, type CellResult } from './ab.ts';
+import { AB_EVAL_SEED, ARMS, cellDir, cellProvenance, deploymentScenario, type AbConfig, type Cell, type CellResult } from './ab.ts';
 import { evaluate } from '../policies/evaluate.ts';
 import { startRun } from '../runs/launch.ts';
 import { LearnedPolicy } from '../policies/policy.ts';
@@ -17,7 +17,7 @@ export async function runCell(out: string, cell: Cell, c: AbConfig, onProgress: 
   const names = [...arm.env, ...arm.training];
   const fresh = () =>
     startRun({
-      scenario: c.scenario, algo: 'ppo', steps: c.steps, seed: cell.seed, out: dir, backend: 'wasm', net: 'mlp',
+      scenario: c.scenario, algo: c.algo ?? 'ppo', steps: c.steps, seed: cell.seed, out: dir, backend: 'wasm', net: 'mlp',
       guardrails: arm.env.length ? names : ['none', ...arm.training], // an arm's env guardrails are exactly its own
       checkpointEvery: 10, evalEpisodes: 32, recordEpisodes: 4, costWeight: 1,
     });
@@ -39,9 +39,10 @@ export async function runCell(out: string, cell: Cell, c: AbConfig, onProgress: 
   await run.train({ onIteration: (row) => onProgress(row.step, c.steps) });
   // the scenario the cell trained on, as recorded in its run (not today's YAML)
   const scenario = run.scenario;
+  const deployed = c.evalScenario ? deploymentScenario(c.evalScenario, scenario) : scenario;
   const policy = new LearnedPolicy(run.trainer.net, `${cell.arm}/seed-${cell.seed}`, cell.seed);
   // deployed with its env-side guardrails (training-side ones only shaped learning)
-  const { summary, stats } = await evaluate(scenario, resolveEnvGuardrails(scenario, arm.env), () => policy, { episodes: c.evalEpisodes, seed: AB_EVAL_SEED, numEnvs: 50 });
+  const { summary, stats } = await evaluate(deployed, resolveEnvGuardrails(deployed, arm.env), () => policy, { episodes: c.evalEpisodes, seed: AB_EVAL_SEED, numEnvs: 50 });
   const metrics = readJsonl<MetricsRow>(join(dir, 'metrics.jsonl'));
   const episodes = metrics.reduce((a, r) => a + r.episodes, 0);
   const cost = metrics.reduce((a, r) => a + r.costTotal * r.episodes, 0);
@@ -50,6 +51,8 @@ export async function runCell(out: string, cell: Cell, c: AbConfig, onProgress: 
   const lateEpisodes = late.reduce((a, r) => a + r.episodes, 0);
   const lateCost = late.reduce((a, r) => a + r.costTotal * r.episodes, 0);
   const evals = readJsonl<EvalRow>(join(dir, 'evals.jsonl'));
+  const behaviourEpisodes: Record<string, number> = {};
+  for (const b of scenario.behaviours) behaviourEpisodes[b.name] = Math.round(metrics.reduce((a, r) => a + (r.sideStrategyRates[b.name] ?? 0) * r.episodes, 0));
   const result: CellResult = {
     format: 'sidequest-ab-cell/1',
     scenario: c.scenario,
@@ -59,7 +62,7 @@ export async function runCell(out: string, cell: Cell, c: AbConfig, onProgress: 
     final: summary,
     training: {
       costPerEpisode: episodes ? cost / episodes : 0, costPerStep: run.trainer.step ? cost / run.trainer.step : 0, episodes,
-      lastQuarterCostPerEpisode: lateEpisodes ? lateCost / lateEpisodes : 0, finalLambda: metrics.at(-1)?.lambda ?? 0,
+      lastQuarterCostPerEpisode: lateEpisodes ? lateCost / lateEpisodes : 0, finalLambda: metrics.at(-1)?.lambda ?? 0, behaviourEpisodes,
     },
     curve: evals.map((e) => ({ step: e.step, taskReturn: e.taskReturn.mean, costTotal: e.costTotal, sideStrategyRates: e.sideStrategyRates })),
     behaviours: scenario.behaviours.map((b) => ({ name: b.name, colour: b.colourHex })),

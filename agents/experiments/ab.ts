@@ -8,7 +8,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadScenario } from '../../sim/load.ts';
 import type { EpisodeSummary } from '../../sim/metrics.ts';
+import { observationMismatch } from '../../sim/observation.ts';
+import type { Scenario } from '../../sim/scenario.ts';
+import type { AlgoName } from '../learning/options.ts';
 
 /** Each arm: the guardrails it turns on (env-side and training-side). `none` is the baseline arm. */
 export const ARMS: Readonly<Record<string, { env: string[]; training: string[]; about: string }>> = {
@@ -38,6 +42,13 @@ export interface AbConfig {
   steps: number;
   /** Final evaluation episodes per cell (on layouts shared by all cells). */
   evalEpisodes: number;
+  /** The learner every cell trains with (absent: ppo, as in experiments written before it could be chosen). */
+  algo?: AlgoName;
+  /**
+   * Where the final evaluation is deployed, if not where the cells trained: distributional shift trains on one map
+   * and is judged on another. Must have the training scenario's observation and actions.
+   */
+  evalScenario?: string;
 }
 
 export interface Cell {
@@ -63,6 +74,11 @@ export interface CellResult {
     lastQuarterCostPerEpisode?: number;
     /** The Lagrange multiplier at the end of training (0 unless the lagrangian guardrail is on; absent in older cells). */
     finalLambda?: number;
+    /**
+     * Per behaviour, the training episodes in which it succeeded: what safe exploration is about (the water entered
+     * while learning, not only by the final policy). Absent in older cells.
+     */
+    behaviourEpisodes?: Record<string, number>;
   };
   /** Evaluation at each checkpoint: the emergence curve. */
   curve: Array<{ step: number; taskReturn: number; costTotal: number; sideStrategyRates: EpisodeSummary['sideStrategyRates'] }>;
@@ -153,6 +169,17 @@ export function reportProvenance(cells: readonly CellResult[], argv: readonly st
 }
 
 export class AbError extends Error {}
+
+/**
+ * The scenario a cell's policy is deployed on when it differs from the training one: the same observation is
+ * required (the network's input), else the evaluation would be meaningless or crash.
+ */
+export function deploymentScenario(id: string, trained: Scenario): Scenario {
+  const s = loadScenario(id);
+  const differs = observationMismatch(trained, s);
+  if (differs) throw new AbError(`evaluation scenario ${s.id} observes differently (${differs.other}) from ${trained.id} (${differs.trained}): a policy trained on one cannot act in the other`);
+  return s;
+}
 
 export function validateArms(arms: readonly string[]): void {
   for (const a of arms) if (!ARMS[a]) throw new AbError(`unknown arm "${a}": expected one of ${Object.keys(ARMS).join(', ')}`);

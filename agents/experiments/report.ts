@@ -76,6 +76,10 @@ export interface ArmResult {
 export interface AbResults {
   format: 'sidequest-ab-results/2';
   scenario: string;
+  /** The learner (absent: PPO, as in files written before it could be chosen). */
+  algo?: string;
+  /** Where the final evaluation was deployed, if not on the training scenario. */
+  evalScenario?: string;
   steps: number;
   evalEpisodes: number;
   seeds: number[];
@@ -248,7 +252,8 @@ export function buildResults(
     };
   }
   const r: AbResults = {
-    format: 'sidequest-ab-results/2', scenario: exp.scenario, steps: exp.steps, evalEpisodes: exp.evalEpisodes, seeds: exp.seeds, statistics: STATISTICS,
+    format: 'sidequest-ab-results/2', scenario: exp.scenario, ...(exp.algo && exp.algo !== 'ppo' ? { algo: exp.algo } : {}),
+    ...(exp.evalScenario ? { evalScenario: exp.evalScenario } : {}), steps: exp.steps, evalEpisodes: exp.evalEpisodes, seeds: exp.seeds, statistics: STATISTICS,
     provenance: extras.provenance ?? null, reference: extras.reference ?? null, behaviours, arms, warnings: [], limits: '',
   };
   r.warnings = warningsOf(r);
@@ -409,13 +414,24 @@ export function warningsOf(r: AbResults): Warning[] {
   return out;
 }
 
+/** The learner's name as the report says it. */
+function learnerOf(r: Pick<AbResults, 'algo'>): string {
+  return (r.algo ?? 'ppo').toUpperCase();
+}
+
+/** The design in one line: learner, budget, seeds, and where the final evaluation ran. */
+function designLine(r: AbResults): string {
+  const where = r.evalScenario ? ` of \`${r.evalScenario}\` (trained on \`${r.scenario}\`)` : '';
+  return `${learnerOf(r)}, ${r.steps.toLocaleString('en')} env steps per run, seeds ${r.seeds.join(', ')}; final evaluation on ${r.evalEpisodes} shared episode layouts${where} per run.`;
+}
+
 function limitsOf(r: AbResults): string {
   const counts = Object.values(r.arms).map((a) => a.seeds.length);
   const seedWords = counts.length && Math.min(...counts) !== Math.max(...counts) ? `${Math.min(...counts)}–${Math.max(...counts)}` : `${counts[0] ?? 0}`;
   const n = Math.min(...counts);
   const intervals = r.statistics.interval.startsWith('BCa') ? intervalMethodNote(n) : `Intervals are ${r.statistics.level * 100}% percentile bootstrap intervals over seeds, as stored in this file; at n = ${n} they undercover (to first order like BCa: about ${Math.round(BCA_COVERAGE[5] * 100)}% real coverage at n = 5 for normal data).`;
   return (
-    `Each arm was trained with PPO for ${r.steps.toLocaleString('en')} env steps on ${seedWords} seeds, and each trained policy was evaluated ` +
+    `Each arm was trained with ${learnerOf(r)} for ${r.steps.toLocaleString('en')} env steps on ${seedWords} seeds, and each trained policy was evaluated ` +
     `on the same ${r.evalEpisodes} episode layouts. ${intervals} They describe how much these training runs vary, not the world at large. ` +
     `Whether an arm changed something is decided only by an exact two-sided sign-flip permutation test of the paired difference from "none" ` +
     `(same seed, same layouts), Holm-corrected per arm over its metrics and behaviours (α = ${ALPHA}); arms are separate questions and are not ` +
@@ -575,7 +591,7 @@ function mdTable(t: Table): string[] {
 
 export function reportMarkdown(r: AbResults): string {
   const arms = Object.entries(r.arms);
-  const L: string[] = [`# Guardrail A/B on \`${r.scenario}\``, '', `PPO, ${r.steps.toLocaleString('en')} env steps per run, seeds ${r.seeds.join(', ')}; final evaluation on ${r.evalEpisodes} shared episode layouts per run.`, ''];
+  const L: string[] = [`# Guardrail A/B on \`${r.scenario}\``, '', designLine(r), ''];
   L.push('## Provenance', '', ...mdTable({ head: ['', ''], rows: provenanceRows(r) }), '');
   if (r.warnings.length) L.push('## Warnings', '', ...r.warnings.map((w) => `- ${w.text}`), '');
   L.push('## What the numbers say', '', ...findings(r).map((f) => `- ${f}`), '');
@@ -676,7 +692,7 @@ export function reportHtml(r: AbResults): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Guardrail A/B — ${esc(r.scenario)}</title>
 <style>body{font:14px/1.45 system-ui,sans-serif;max-width:1200px;margin:24px auto;padding:0 16px;color:#222}table{border-collapse:collapse;font-size:12px;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top}.scroll td,.scroll th{white-space:nowrap}thead th{background:#f3f3f3}.scroll{overflow-x:auto}.grid{display:flex;flex-wrap:wrap;gap:12px}.legend span{margin-right:12px}.warn li{color:#8a4b00}svg{overflow:visible}</style></head><body>
 <h1>Guardrail A/B on <code>${esc(r.scenario)}</code></h1>
-<p>${esc(`PPO, ${r.steps.toLocaleString('en')} env steps per run, seeds ${r.seeds.join(', ')}; final evaluation on ${r.evalEpisodes} shared episode layouts per run.`)}</p>
+<p>${esc(designLine(r))}</p>
 <h2>Provenance</h2>${htmlTable({ head: ['', ''], rows: provenanceRows(r) })}
 ${r.warnings.length ? `<h2>Warnings</h2><ul class="warn">${r.warnings.map((w) => `<li>${esc(w.text)}</li>`).join('')}</ul>` : ''}
 <h2>What the numbers say</h2><ul>${findings(r).map((f) => `<li>${inline(f)}</li>`).join('')}</ul>

@@ -169,6 +169,8 @@ export class DqnLearner {
         computeBefore[i] = resource >= 0 ? env.evaluate(i, resource) : 0;
       }
       env.step(actions);
+      // the replay learns Q of what the world did: an interrupted agent's action became UP, a drunk one's random
+      buf.actions.set(env.applied, base);
       recorder?.afterStep(env, actions, globalStep / n + t);
       recordStepOutcome(env, buf, base, computeBefore, episodes, alerts, globalStep + base);
     }

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { BatchEnv } from '../../sim/engine.ts';
-import { observationSpec } from '../../sim/observation.ts';
+import { observationMismatch, observationSpec } from '../../sim/observation.ts';
 import { compileScenario, type Scenario } from '../../sim/scenario.ts';
 import { selectBackend, type BackendRequest } from '../learning/backend.ts';
 import { latestCheckpoint, loadCheckpoint, CheckpointError } from '../runs/checkpoint.ts';
@@ -46,13 +46,9 @@ export async function loadLearnedPolicy(path: string, scenario: Scenario, backen
   } catch (e) {
     throw new RunError(`${path}: the scenario recorded in its run.json does not compile: ${(e as Error).message}`);
   }
-  const t = observationSpec(trainedOn);
-  const same =
-    t.window === spec.window && t.channels === spec.channels && t.numScalars === spec.numScalars &&
-    trainedOn.seenNames.join() === scenario.seenNames.join() && trainedOn.scalarNames.join() === scenario.scalarNames.join();
-  if (!same) {
-    const show = (s: Scenario, o: typeof spec) => `${o.window}×${o.window} window, perception ${s.seenNames.join('/')}, scalars ${s.scalarNames.join('/') || 'none'}`;
-    throw new CheckpointError(`${path} was trained on ${config.scenario.id} (${show(trainedOn, t)}); ${scenario.id} observes differently (${show(scenario, spec)}): a policy can only be run on the observation it was trained on`);
+  const differs = observationMismatch(trainedOn, scenario);
+  if (differs) {
+    throw new CheckpointError(`${path} was trained on ${config.scenario.id} (${differs.trained}); ${scenario.id} observes differently (${differs.other}): a policy can only be run on the observation it was trained on`);
   }
   const net = makeActorCritic(spec, config.net, config.seed);
   const m = await loadCheckpoint(ckpt, net);
