@@ -22,6 +22,7 @@ const COMMANDS: Record<string, CommandEntry> = {
   train: { summary: 'train an agent into a run folder: sidequest train rome', run: async (a) => (await import('./train.ts')).runTrain(a) },
   demo: { summary: 'the teaching demo: train PPO on rome, then say what emerged', run: async (a) => (await import('./demo.ts')).runDemo(a) },
   ab: { summary: 'guardrail A/B: sidequest ab rome --arms none,allowlist,penalty --seeds 5', run: async (a) => (await import('./ab.ts')).runAb(a) },
+  classic: { summary: 'the classic problems: PPO, A2C and DQN on each, read against the paper: sidequest classic --out DIR', run: async (a) => (await import('./classic.ts')).runClassic(a) },
   emergence: { summary: 'when each side strategy emerges: sidequest emergence rome-campus --seeds 3 --out DIR', run: async (a) => (await import('./emergence.ts')).runEmergence(a) },
   incidents: { summary: 'triage a run\'s firewall alerts into bursts, down to the training episodes: sidequest incidents runs/demo', run: async (a) => (await import('./incidents.ts')).runIncidents(a) },
   fork: { summary: 'continue a recorded episode from a step under another guardrail or agent: sidequest fork runs/demo --env 3 --episode 17 --at 9 --guardrail sandbox', run: async (a) => (await import('./fork.ts')).runFork(a) },
