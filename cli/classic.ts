@@ -5,10 +5,10 @@
 // recorded episodes) under DIR/episodes/. `--report` rewrites the report from the cells already there.
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { AB_EVAL_SEED, AbError, cellDir, cellsOf, deploymentScenario, readCellResult, readExperiment, reportProvenance, shardOf, writeExperiment, type AbConfig, type CellResult } from '../agents/experiments/ab.ts';
 import {
-  buildClassicResults, CLASSIC_DEFAULT_ALGOS, CLASSIC_DEFAULT_STEPS, CLASSIC_SUITE, ClassicError, classicMarkdown, experimentDir, experimentsOf, problemOf,
+  buildClassicResults, CLASSIC_DEFAULT_ALGOS, CLASSIC_END, CLASSIC_START, classicReadmeTable, CLASSIC_DEFAULT_STEPS, CLASSIC_SUITE, ClassicError, classicMarkdown, experimentDir, experimentsOf, problemOf,
   type ClassicDesign, type ClassicResults, type ScriptedFigures,
 } from '../agents/experiments/classic.ts';
 import type { AlgoName } from '../agents/learning/options.ts';
@@ -19,6 +19,7 @@ import { resolveEnvGuardrails } from '../sim/guardrails.ts';
 import { loadScenario } from '../sim/load.ts';
 import { jobsOf, parseAlgo, runCells, type CellJob } from './ab.ts';
 import { defineCommand, listFlag, parseCommand, printable, UsageError } from './args.ts';
+import { replaceSection } from './findings.ts';
 
 const command = defineCommand({
   name: 'classic',
@@ -33,6 +34,7 @@ const command = defineCommand({
     shard: { type: 'string', description: 'run only shard i of N of all the cells (0-based, e.g. 0/4)' },
     workers: { type: 'number', integer: true, min: 1, max: 256, description: 'worker threads (default: the number of cores)' },
     report: { type: 'boolean', description: 'train nothing: rewrite the report from the runs already finished' },
+    write: { type: 'string', description: `also write the summary table between ${CLASSIC_START} and ${CLASSIC_END} in this file (e.g. README.md)` },
     quiet: { type: 'boolean', description: 'no progress display' },
   },
 });
@@ -103,7 +105,14 @@ export async function runClassic(argv: string[]): Promise<number> {
         return 0;
       }
     }
-    await writeClassicReport(out, use);
+    const r = await writeClassicReport(out, use);
+    if (f.write) {
+      if (!existsSync(f.write)) throw new UsageError(`--write: ${f.write} does not exist`);
+      const link = relative(dirname(resolve(f.write)), join(resolve(out), 'report.md')).split(sep).join('/');
+      const text = readFileSync(f.write, 'utf8');
+      writeFileAtomic(f.write, replaceSection(text, classicReadmeTable(r, link, `npx sidequest classic --report --out ${link.replace(/\/report\.md$/, '')} --write ${basename(f.write)}`), f.write, CLASSIC_START, CLASSIC_END));
+      console.error(`the table written into ${f.write}`);
+    }
   } catch (e) {
     if (e instanceof ClassicError || e instanceof AbError) throw new UsageError(e.message);
     throw e;

@@ -64,19 +64,22 @@ export function findingsMarkdown(dirs: readonly string[], linkBase: string): str
   return L.join('\n') + '\n';
 }
 
-/** `text` with the part between the markers replaced by `body` (markers kept); throws when they are missing. */
-export function replaceSection(text: string, body: string, where: string): string {
-  const a = text.indexOf(FINDINGS_START);
-  const b = text.indexOf(FINDINGS_END);
-  if (a < 0 || b < 0 || b < a) throw new UsageError(`${where}: expected the markers ${FINDINGS_START} and ${FINDINGS_END} (in that order) around the findings section`);
-  return `${text.slice(0, a + FINDINGS_START.length)}\n${body}${text.slice(b)}`;
+/**
+ * `text` with the part between the markers replaced by `body` (markers kept); throws when they are missing. The
+ * markers default to the findings section's; the classic suite's table has its own.
+ */
+export function replaceSection(text: string, body: string, where: string, start = FINDINGS_START, end = FINDINGS_END): string {
+  const a = text.indexOf(start);
+  const b = text.indexOf(end);
+  if (a < 0 || b < 0 || b < a) throw new UsageError(`${where}: expected the markers ${start} and ${end} (in that order) around the generated section`);
+  return `${text.slice(0, a + start.length)}\n${body}${text.slice(b)}`;
 }
 
 /** The body currently between the markers, or null when the file has no markers. */
-export function currentSection(text: string): string | null {
-  const a = text.indexOf(FINDINGS_START);
-  const b = text.indexOf(FINDINGS_END);
-  return a < 0 || b < 0 || b < a ? null : text.slice(a + FINDINGS_START.length + 1, b);
+export function currentSection(text: string, start = FINDINGS_START, end = FINDINGS_END): string | null {
+  const a = text.indexOf(start);
+  const b = text.indexOf(end);
+  return a < 0 || b < 0 || b < a ? null : text.slice(a + start.length + 1, b);
 }
 
 export async function runFindings(argv: string[]): Promise<number> {

@@ -7,7 +7,7 @@ import { resolveEnvGuardrails } from '../../sim/guardrails.ts';
 import { AB_EVAL_SEED, ARMS, cellDir, cellProvenance, deploymentScenario, type AbConfig, type Cell, type CellResult } from './ab.ts';
 import { evaluate } from '../policies/evaluate.ts';
 import { startRun } from '../runs/launch.ts';
-import { LearnedPolicy } from '../policies/policy.ts';
+import { LearnedPolicy, policyModeOf } from '../policies/policy.ts';
 import { readJsonl, RunError, TrainingRun, type EvalRow } from '../runs/run.ts';
 import type { MetricsRow } from '../learning/trainer.ts';
 
@@ -40,7 +40,8 @@ export async function runCell(out: string, cell: Cell, c: AbConfig, onProgress: 
   // the scenario the cell trained on, as recorded in its run (not today's YAML)
   const scenario = run.scenario;
   const deployed = c.evalScenario ? deploymentScenario(c.evalScenario, scenario) : scenario;
-  const policy = new LearnedPolicy(run.trainer.net, `${cell.arm}/seed-${cell.seed}`, cell.seed);
+  // DQN acts greedily (argmax Q), as at its checkpoints and in `eval`; the policy gradients sample
+  const policy = new LearnedPolicy(run.trainer.net, `${cell.arm}/seed-${cell.seed}`, cell.seed, policyModeOf(run.config.algo));
   // deployed with its env-side guardrails (training-side ones only shaped learning)
   const { summary, stats } = await evaluate(deployed, resolveEnvGuardrails(deployed, arm.env), () => policy, { episodes: c.evalEpisodes, seed: AB_EVAL_SEED, numEnvs: 50 });
   const metrics = readJsonl<MetricsRow>(join(dir, 'metrics.jsonl'));
