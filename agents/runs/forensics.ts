@@ -167,6 +167,10 @@ export async function resimulateTraining(
     ok: false, globalSteps, divergence: { step, what, expected: String(expected), found: String(foundV) },
   });
   if (scenario.hash !== header.scenario.hash) return fail(-1, 'scenario hash (the run records another version of the world)', header.scenario.hash, scenario.hash);
+  // a training segment records seeds and actions, not the carried variables (an adaptive adversary's estimates)
+  // an episode starts from: its start depends on every earlier episode of its env, so it is not re-simulated alone
+  const carriedNames = scenario.variables.filter((v) => v.carry).map((v) => v.name);
+  if (carriedNames.length > 0) return fail(-1, `carried variables: ${scenario.id} carries ${carriedNames.join(', ')} across episodes, which training recordings do not store; training episodes of this world cannot be re-simulated alone (record evaluation episodes instead: they store them)`, 'recorded carried values', 'none');
   const env = new BatchEnv(scenario, { numEnvs: 1, guardrails, autoReset: false });
   env.resetEnv(0, ep.seed);
   if (env.stateHash32(0) !== ep.h0) return fail(-1, 'layout hash', hex(ep.h0), hex(env.stateHash32(0)));
