@@ -16,6 +16,9 @@ import { verifyEpisode } from '../sim/replay.ts';
 import { parseScenarioText, ScenarioError, type Sources } from '../sim/scenario.ts';
 import { makeScriptedPolicy, type ScriptedAgentName } from '../agents/policies/scripted.ts';
 import { forkEpisode } from '../agents/runs/fork.ts';
+import { resimulateTraining } from '../agents/runs/forensics.ts';
+import { decodeSegment, TrainingRecorder, TrainingRecordError, EPISODE_HEADER_BYTES } from '../agents/runs/training-episodes.ts';
+import { gunzipSync, gzipSync } from 'node:zlib';
 
 const s = loadScenario('friend-foe');
 const FRIEND = 0;
@@ -256,6 +259,44 @@ describe('carried variables: recording and replay', () => {
     }
     expect(b.carriedAtStart(0)).toEqual(a.carriedAtStart(0));
     expect(b.stateHash(0)).toBe(a.stateHash(0));
+  });
+});
+
+describe('carried variables in training recordings (forensics)', () => {
+  const g = resolveEnvGuardrails(s);
+  const env = new BatchEnv(s, { numEnvs: 2, guardrails: g }).reset({ seed: 4 });
+  const recorder = new TrainingRecorder(env, 4, 0);
+  const policy = makeScriptedPolicy('opportunist', env, 1);
+  const actions = new Uint8Array(2);
+  for (let t = 0; t < 60; t++) {
+    void policy.act(env, actions);
+    env.step(actions);
+    recorder.afterStep(env, actions, t);
+  }
+  const seg = recorder.takeSegment({ run: 'test', scenario: { id: s.id, hash: s.hash }, guardrails: g, numSteps: 16, fromStep: 0, toStep: 120 });
+  const { header, episodes } = decodeSegment(seg, 'seg', s);
+
+  it('each training episode stores its carried values and re-simulates alone from them', async () => {
+    expect(header.carried).toEqual(['pFriend', 'pNeutral', 'pFoe']);
+    const later = episodes.filter((e) => Array.from(e.carried).some((v) => v !== 0.5));
+    expect(later.length).toBeGreaterThan(5);
+    for (const ep of episodes) {
+      const res = await resimulateTraining(s, g, { episode: ep, header, file: 'seg' }, { agent: 'x', meta: {} });
+      expect(res.divergence).toBeUndefined();
+      expect(res.record!.header.carried).toEqual({ pFriend: ep.carried[0], pNeutral: ep.carried[1], pFoe: ep.carried[2] });
+      expect(verifyEpisode(res.record!, s).ok).toBe(true);
+    }
+  });
+
+  it('a segment that does not list the carried variables is not re-simulated; a non-finite carried value is refused by the reader', async () => {
+    const { carried: _, ...bare } = header;
+    const res = await resimulateTraining(s, g, { episode: episodes[0], header: bare, file: 'seg' }, { agent: 'x', meta: {} });
+    expect(res.divergence).toMatchObject({ step: -1, expected: 'pFriend, pNeutral, pFoe', found: 'none' });
+    const raw = Buffer.from(gunzipSync(seg));
+    const jl = raw.readUInt32LE(4);
+    raw.writeDoubleLE(Number.NaN, 8 + jl + EPISODE_HEADER_BYTES);
+    expect(() => decodeSegment(gzipSync(raw), 'seg', s)).toThrow(TrainingRecordError);
+    expect(() => decodeSegment(gzipSync(raw), 'seg', s)).toThrow(/carried value 0 \(pFriend\)/);
   });
 });
 
