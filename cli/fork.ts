@@ -129,7 +129,7 @@ export async function runFork(argv: string[]): Promise<number> {
   }
 
   const { record, stayedFrom } = await forensics.forkEpisode(
-    { scenario, seed: original.header.seed, guardrails: original.header.guardrails, actions: original.steps.map((s) => s.a), hashEvery: original.header.hashEvery, describe },
+    { scenario, seed: original.header.seed, guardrails: original.header.guardrails, actions: original.steps.map((s) => s.a), hashEvery: original.header.hashEvery, carried: original.header.carried, describe },
     { at: f.at, guardrails, policy, agent: agentName, probs },
   );
   dispose();

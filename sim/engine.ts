@@ -23,8 +23,10 @@ export const FALSE_POSITIVE = 255;
 /** The per-env state arrays a snapshot carries. */
 const SNAPSHOT_ARRAYS = [
   'grid', 'pos', 'heading', 't', 'vars', 'episodeSeed', 'episodeIndex', 'epReturn', 'epPerformance', 'epCost',
-  'epBehaviours', 'epBlocked', 'epAlerts',
+  'epBehaviours', 'epBlocked', 'epAlerts', 'carryStart', 'carryValid',
 ] as const;
+/** Arrays a snapshot written before they existed may lack: empty or unused when the scenario carries nothing. */
+const CARRY_ARRAYS: ReadonlySet<string> = new Set(['carryStart', 'carryValid']);
 
 export interface EngineSnapshot {
   arrays: Record<string, number[]>;
@@ -82,6 +84,17 @@ export class BatchEnv implements MechanicHost {
   readonly numVars: number;
   readonly episodeSeed: Uint32Array;
   readonly episodeIndex: Int32Array; // episodes started in this env so far (0-based id of the current one)
+  /**
+   * Variables declared `carry: true` keep their value from one episode to the next in the same env (an adversary
+   * that adapts across episodes): their indices, and per env their values when the current episode began
+   * ([numEnvs * numCarried], what a recording stores so the episode replays alone) and whether the env has had
+   * an episode to carry from (0: the next episode starts from the variables' init).
+   */
+  readonly carriedVars: Int32Array;
+  readonly numCarried: number;
+  readonly carryStart: Float64Array;
+  readonly carryValid: Uint8Array;
+  private readonly isCarried: Uint8Array;
   private readonly seedStreams: Rng[];
   private readonly monitorRng: Rng[];
   private readonly telemetryRng: Rng[];
@@ -201,6 +214,11 @@ export class BatchEnv implements MechanicHost {
     this.vars = new Float64Array(n * this.numVars);
     this.episodeSeed = new Uint32Array(n);
     this.episodeIndex = new Int32Array(n);
+    this.carriedVars = Int32Array.from(s.variables.filter((v) => v.carry).map((v) => v.index));
+    this.numCarried = this.carriedVars.length;
+    this.carryStart = new Float64Array(n * this.numCarried);
+    this.carryValid = new Uint8Array(n);
+    this.isCarried = Uint8Array.from(s.variables, (v) => (v.carry ? 1 : 0));
     this.seedStreams = new Array<Rng>(n);
     this.monitorRng = new Array<Rng>(n);
     this.telemetryRng = new Array<Rng>(n);
@@ -281,6 +299,7 @@ export class BatchEnv implements MechanicHost {
     for (let i = 0; i < this.numEnvs; i++) {
       this.seedStreams[i] = episodeSeedStream(opts.seed, i);
       this.episodeIndex[i] = -1;
+      this.carryValid[i] = 0; // every env starts afresh: carried variables from their init
       this.beginEpisode(i, (this.seedStreams[i]() * 0x100000000) >>> 0);
     }
     this.started = true;
@@ -290,10 +309,18 @@ export class BatchEnv implements MechanicHost {
     return this;
   }
 
-  /** Starts env i's next episode with an explicit seed (single-env API and replays use this). */
-  resetEnv(i: number, episodeSeed: number): void {
+  /**
+   * Starts env i's next episode with an explicit seed (single-env API and replays use this). Carried variables
+   * keep their values from env i's previous episode, or start from `carried` (values in the order of
+   * `carriedVars`, as a recording's carriedAtStart gives them) so a replay begins where the recorded episode did.
+   */
+  resetEnv(i: number, episodeSeed: number, carried?: ArrayLike<number>): void {
+    if (carried) {
+      if (carried.length !== this.numCarried) throw new RangeError(`env ${i}: expected ${this.numCarried} carried values, got ${carried.length}`);
+      for (let k = 0; k < carried.length; k++) if (!Number.isFinite(carried[k])) throw new RangeError(`env ${i}: carried value ${k} is not a finite number`);
+    }
     if (!this.seedStreams[i]) this.seedStreams[i] = episodeSeedStream(episodeSeed, i);
-    this.beginEpisode(i, episodeSeed >>> 0);
+    this.beginEpisode(i, episodeSeed >>> 0, carried);
     this.done[i] = 0;
     this.started = true;
     this.writeObservation(i);
@@ -305,6 +332,14 @@ export class BatchEnv implements MechanicHost {
     this.ctx.target = this.pos[i];
     this.ctx.from = this.pos[i];
     return this.ev(exprId);
+  }
+
+  /** The carried variables' values when env i's current episode began, by name (undefined if none carry). */
+  carriedAtStart(i: number): Record<string, number> | undefined {
+    const nc = this.numCarried;
+    if (nc === 0) return undefined;
+    const vs = this.scenario.variables;
+    return Object.fromEntries(Array.from(this.carriedVars, (v, k) => [vs[v].name, this.carryStart[i * nc + k]]));
   }
 
   /** Current value of a variable in env i. */
@@ -723,7 +758,7 @@ export class BatchEnv implements MechanicHost {
 
   // ---- episodes --------------------------------------------------------------------------------------------
 
-  private beginEpisode(i: number, seed: number): void {
+  private beginEpisode(i: number, seed: number, carried?: ArrayLike<number>): void {
     const s = this.scenario;
     this.episodeSeed[i] = seed;
     this.episodeIndex[i]++;
@@ -766,7 +801,15 @@ export class BatchEnv implements MechanicHost {
     this.epAlerts[i] = 0;
     this.cEnv = i;
     this.ctx.target = this.ctx.from = this.pos[i];
-    for (let v = 0; v < this.numVars; v++) this.assign(i, v, this.ev(s.variables[v].init));
+    const nc = this.numCarried;
+    if (carried) {
+      for (let k = 0; k < nc; k++) this.assign(i, this.carriedVars[k], carried[k]);
+      this.carryValid[i] = 1;
+    }
+    const keep = this.carryValid[i] === 1;
+    for (let v = 0; v < this.numVars; v++) if (!(keep && this.isCarried[v])) this.assign(i, v, this.ev(s.variables[v].init));
+    for (let k = 0; k < nc; k++) this.carryStart[i * nc + k] = this.vars[i * this.numVars + this.carriedVars[k]];
+    if (nc > 0) this.carryValid[i] = 1;
     const rules = s.rules;
     for (let k = 0; k < rules.startIds.length; k++) {
       const rule = rules.startIds[k];
@@ -884,6 +927,7 @@ export class BatchEnv implements MechanicHost {
   restore(snap: EngineSnapshot): void {
     for (const k of SNAPSHOT_ARRAYS) {
       const src = snap.arrays[k];
+      if (!src && CARRY_ARRAYS.has(k) && this.numCarried === 0) continue;
       if (!src || src.length !== this[k].length) throw new Error(`snapshot does not fit this env: ${k}`);
       this[k].set(src);
     }

@@ -41,9 +41,12 @@ export class Env {
     this.batch = new BatchEnv(scenario, { numEnvs: 1, guardrails, autoReset: false });
   }
 
-  /** Starts an episode whose layout and random streams come from `seed`. */
-  reset(opts: { seed: number }): Observation {
-    this.batch.resetEnv(0, opts.seed);
+  /**
+   * Starts an episode whose layout and random streams come from `seed`; carried variables keep their values from
+   * this env's last episode, or start from `carried` (in the order of batch.carriedVars) when given.
+   */
+  reset(opts: { seed: number; carried?: ArrayLike<number> }): Observation {
+    this.batch.resetEnv(0, opts.seed, opts.carried);
     return this.observation();
   }
 

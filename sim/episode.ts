@@ -1,5 +1,5 @@
 // The recorded-episode file format (JSON lines), its writer and its strict reader. One episode per file:
-//   {"type":"header", format, scenario {id, hash, file}, seed, guardrails, agent, hashEvery, meta, h0}
+//   {"type":"header", format, scenario {id, hash, file}, seed, guardrails, agent, hashEvery, meta, h0, carried?}
 //   {"type":"step", t, a, ev?, al?, h?, p?, r?}  one per step: action, events, firewall alerts, state hash
 //                                                 (every hashEvery steps; h0 is the layout), action probs
 //   {"type":"end", reason, steps, return, performance, cost, behaviours, blocked, alerts, vars}
@@ -39,6 +39,14 @@ export const episodeHeaderSchema = z.strictObject({
   meta: z.record(z.string(), z.unknown()).default({}),
   /** The layout hash right after reset (t = 0). */
   h0: z.string(),
+  /**
+   * The values of the scenario's carried variables (`carry: true`) when the episode began, by name: what earlier
+   * episodes of the same env left them at, so the episode replays alone. Replay checks the names (sim/replay.ts).
+   */
+  carried: z
+    .record(z.string().max(40), z.number().min(-1e9).max(1e9))
+    .refine((r) => Object.keys(r).length <= 64, 'at most 64 carried variables')
+    .optional(),
 });
 
 const eventTuple = z.tuple([z.string().max(40), z.number(), z.number(), z.number()]);

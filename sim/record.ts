@@ -38,6 +38,7 @@ export class EpisodeRecorder {
   private begin(i: number): void {
     const e = this.env;
     const s = e.scenario;
+    const carried = e.carriedAtStart(i);
     this.open.set(i, {
       header: {
         type: 'header',
@@ -49,6 +50,7 @@ export class EpisodeRecorder {
         hashEvery: this.hashEvery,
         meta: this.opts.meta?.(i, e.episodeIndex[i]) ?? {},
         h0: e.stateHash(i),
+        ...(carried ? { carried } : {}),
       },
       steps: [],
     });

@@ -45,12 +45,35 @@ export function forkOf(rec: EpisodeRecord): z.infer<typeof forkMeta> | undefined
   return r.data;
 }
 
+/**
+ * The carried values an episode starts from (in the order of the engine's carriedVars), from its header: exactly
+ * the scenario's carried variables, each once. Undefined when the scenario carries nothing. A file that lacks
+ * them cannot be replayed alone (its start depends on the episodes before it), so it is refused, not guessed.
+ */
+export function carriedOfEpisode(rec: EpisodeRecord, scenario: Scenario): number[] | undefined {
+  return carriedValues(scenario, rec.header.carried);
+}
+
+/** carriedOfEpisode for a header's `carried` field alone (forks carry it from their original). */
+export function carriedValues(scenario: Scenario, got: Readonly<Record<string, number>> | undefined): number[] | undefined {
+  const names = scenario.variables.filter((v) => v.carry).map((v) => v.name);
+  for (const k of Object.keys(got ?? {})) {
+    if (!names.includes(k)) throw new EpisodeFileError('episode', 1, `header.carried: "${printable(k)}" is not a carried variable of ${scenario.id} (${names.length ? names.join(', ') : 'it carries none'})`);
+  }
+  if (names.length === 0) return undefined;
+  if (!got) throw new EpisodeFileError('episode', 1, `header.carried: ${scenario.id} carries ${names.join(', ')} from one episode to the next, and this file does not record their values at its start, so it cannot be replayed alone`);
+  return names.map((n) => {
+    if (!Object.hasOwn(got, n)) throw new EpisodeFileError('episode', 1, `header.carried: expected a value for the carried variable "${n}"`);
+    return got[n];
+  });
+}
+
 /** The observer sees the env of each step: for a fork, the one with the fork's guardrails from its step on. */
 export function verifyEpisode(rec: EpisodeRecord, scenario: Scenario = scenarioOfEpisode(rec), observer: VerifyObserver = {}, given?: Env): ReplayResult {
   const fork = forkOf(rec);
   let env = given ?? new Env(scenario, fork ? fork.before : rec.header.guardrails);
   if (given && fork) env = new Env(scenario, fork.before);
-  env.reset({ seed: rec.header.seed });
+  env.reset({ seed: rec.header.seed, carried: carriedOfEpisode(rec, scenario) });
   observer.onReset?.(env);
   const diverge = (step: number, what: string, expected: unknown, found: unknown): ReplayResult => ({
     ok: false,

@@ -101,8 +101,10 @@ export interface VariableDef {
   readonly real: boolean;
   readonly min: number;
   readonly max: number;
-  /** Expression id of the value at episode start. */
+  /** Expression id of the value at episode start (a carried variable's only in an env's first episode). */
   readonly init: number;
+  /** Keeps its value from one episode to the next in the same env (schema `carry`). */
+  readonly carry: boolean;
   readonly label: string;
 }
 
@@ -459,7 +461,7 @@ export function compileScenario(file: ScenarioFile, origin: string): Scenario {
     const min = v.min ?? -1e9;
     const max = v.max ?? 1e9;
     if (min > max) fail(`variables.${n}`, `expected min ≤ max, found min ${min} > max ${max}`);
-    return { name: n, index, real: v.real ?? false, min, max, init: compileExpr(v.init ?? 0, `variables.${n}.init`), label: v.label ?? n };
+    return { name: n, index, real: v.real ?? false, min, max, init: compileExpr(v.init ?? 0, `variables.${n}.init`), carry: v.carry ?? false, label: v.label ?? n };
   });
 
   // ---- events, behaviours, costs ---------------------------------------------------------------------------

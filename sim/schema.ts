@@ -162,6 +162,10 @@ export const scenarioSchema = z.strictObject({
         min: bounded.optional(),
         max: bounded.optional(),
         real: z.boolean().optional().describe('a real number (default: an integer)'),
+        carry: z
+          .boolean()
+          .optional()
+          .describe('keeps its value from one episode to the next in the same env (init only for the first); recordings store it at each episode start'),
         label: label.optional(),
       }),
     )

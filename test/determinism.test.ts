@@ -66,8 +66,10 @@ describe.each(scenarios)('%s', (id) => {
         if (r.terminated || r.truncated) {
           expect(batch.terminated[i] === 1).toBe(r.terminated);
           expect(batch.truncated[i] === 1).toBe(r.truncated);
+          // the next episode: its seed, and the variables the batch env carried into it (friend-foe's estimates)
+          const nc = batch.numCarried;
           singles[i] = new Env(scenario, resolveEnvGuardrails(scenario));
-          singles[i].reset({ seed: batch.episodeSeed[i] });
+          singles[i].reset({ seed: batch.episodeSeed[i], carried: nc ? batch.carryStart.slice(i * nc, (i + 1) * nc) : undefined });
           acts[i] = acts[i].slice(0, t + 1).concat(randomActions(`${id}:${i}:${t}`, scenario.horizon));
         }
       }

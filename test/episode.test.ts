@@ -27,8 +27,9 @@ describe('checked-in demonstrations', () => {
       if (f.includes('honest') || f.startsWith('tutorial')) expect(rec.end.behaviours).toEqual([]);
       else if (f.startsWith('rome')) expect(rec.end.behaviours).toEqual(expect.arrayContaining(['claimGpu', 'probePort', 'openTunnel']));
       // the classic problems' unsafe demonstrations: each shows its problem's behaviour, except the lava world's
-      // training map, where the brittle path succeeds (it fails only on the test maps)
-      else if (f !== 'distributional-shift.opportunist.jsonl') expect(rec.end.behaviours.length).toBe(1);
+      // training map, where the brittle path succeeds (it fails only on the test maps), and friend or foe, which has
+      // no side strategy (its measure is the return per bandit type)
+      else if (f !== 'distributional-shift.opportunist.jsonl' && !f.startsWith('friend-foe')) expect(rec.end.behaviours.length).toBe(1);
     }
   });
 });

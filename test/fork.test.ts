@@ -38,7 +38,7 @@ async function scripted(s: Scenario, agent: 'opportunist' | 'honest' | 'random',
   }
   return rec;
 }
-const source = (s: Scenario, rec: EpisodeRecord): ForkSource => ({ scenario: s, seed: rec.header.seed, guardrails: rec.header.guardrails, actions: rec.steps.map((x) => x.a), hashEvery: rec.header.hashEvery, describe: {} });
+const source = (s: Scenario, rec: EpisodeRecord): ForkSource => ({ scenario: s, seed: rec.header.seed, guardrails: rec.header.guardrails, actions: rec.steps.map((x) => x.a), hashEvery: rec.header.hashEvery, carried: rec.header.carried, describe: {} });
 const body = (r: EpisodeRecord) => ({ steps: r.steps, end: r.end, h0: r.header.h0, seed: r.header.seed });
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {

@@ -96,7 +96,7 @@ describe('shipped scenarios', () => {
   it('ships the scenarios of the brief, the control, and the classic AI Safety Gridworlds problems', () => {
     expect(listScenarios()).toEqual([
       'absent-supervisor', 'boat-race', 'conveyor-belt-sushi', 'conveyor-belt-sushi-goal', 'conveyor-belt-sushi-goal2',
-      'conveyor-belt-vase', 'distributional-shift', 'distributional-shift-test', 'island-navigation', 'rocks-diamonds',
+      'conveyor-belt-vase', 'distributional-shift', 'distributional-shift-test', 'friend-foe', 'island-navigation', 'rocks-diamonds',
       'rocks-diamonds-small', 'rome', 'rome-campus', 'rome-hidden', 'rome-inert', 'rome-mining', 'rome-monitored',
       'safe-interruptibility', 'safe-interruptibility-level0', 'safe-interruptibility-level2', 'side-effects-sokoban', 'side-effects-sokoban-coins', 'tomato-watering', 'tutorial',
       'whisky-gold',

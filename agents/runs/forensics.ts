@@ -167,8 +167,13 @@ export async function resimulateTraining(
     ok: false, globalSteps, divergence: { step, what, expected: String(expected), found: String(foundV) },
   });
   if (scenario.hash !== header.scenario.hash) return fail(-1, 'scenario hash (the run records another version of the world)', header.scenario.hash, scenario.hash);
+  // the carried variables (an adaptive adversary's estimates) the episode started from, as the segment lists them
+  const carriedNames = scenario.variables.filter((v) => v.carry).map((v) => v.name);
+  if (JSON.stringify(header.carried ?? []) !== JSON.stringify(carriedNames)) {
+    return fail(-1, `carried variables (${scenario.id} carries them across episodes; the segment lists those it recorded at each start)`, carriedNames.join(', ') || 'none', header.carried?.join(', ') || 'none');
+  }
   const env = new BatchEnv(scenario, { numEnvs: 1, guardrails, autoReset: false });
-  env.resetEnv(0, ep.seed);
+  env.resetEnv(0, ep.seed, carriedNames.length ? ep.carried : undefined);
   if (env.stateHash32(0) !== ep.h0) return fail(-1, 'layout hash', hex(ep.h0), hex(env.stateHash32(0)));
   const he = header.hashEvery;
   const steps: EpisodeStep[] = [];
@@ -195,6 +200,7 @@ export async function resimulateTraining(
   const h: EpisodeHeader = {
     type: 'header', format: EPISODE_FORMAT, scenario: { id: scenario.id, hash: scenario.hash, file: scenario.file }, seed: ep.seed,
     guardrails: structuredClone(guardrails) as EpisodeHeader['guardrails'], agent: opts.agent, hashEvery: he, meta: opts.meta, h0: hex(ep.h0),
+    ...(carriedNames.length ? { carried: Object.fromEntries(carriedNames.map((n, k) => [n, ep.carried[k]])) } : {}),
   };
   return { ok: true, globalSteps, record: { header: h, steps, end } };
 }

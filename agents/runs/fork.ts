@@ -6,6 +6,7 @@ import { BatchEnv } from '../../sim/engine.ts';
 import { EPISODE_FORMAT, type EpisodeHeader, type EpisodeRecord, type EpisodeStep } from '../../sim/episode.ts';
 import type { EnvGuardrailConfig } from '../../sim/guardrails.ts';
 import { endRecord, stepRecord } from '../../sim/record.ts';
+import { carriedValues } from '../../sim/replay.ts';
 import type { Scenario } from '../../sim/scenario.ts';
 import { Action, NUM_ACTIONS } from '../../sim/vocab.ts';
 import type { BatchPolicy } from '../policies/scripted.ts';
@@ -24,6 +25,8 @@ export interface ForkSource {
   guardrails: EnvGuardrailConfig;
   actions: ArrayLike<number>;
   hashEvery: number;
+  /** The original's carried variables at its start (its header's `carried`), for scenarios that carry any. */
+  carried?: Readonly<Record<string, number>>;
   /** Said in the fork's meta (which episode it forks). */
   describe: Record<string, unknown>;
 }
@@ -52,7 +55,13 @@ export async function forkEpisode(src: ForkSource, o: ForkOptions): Promise<Fork
   if (o.at >= n) throw new ForkError(`--at ${o.at} is past the end: the episode has ${n} steps, so a fork takes over after one of steps 0..${n - 1} (0 = from the start)`);
   const s = src.scenario;
   const before = new BatchEnv(s, { numEnvs: 1, guardrails: src.guardrails, autoReset: false });
-  before.resetEnv(0, src.seed);
+  let carried: number[] | undefined;
+  try {
+    carried = carriedValues(s, src.carried);
+  } catch (e) {
+    throw new ForkError((e as Error).message);
+  }
+  before.resetEnv(0, src.seed, carried);
   const h0 = before.stateHash(0);
   const steps: EpisodeStep[] = [];
   const actions = new Uint8Array(1);
@@ -82,6 +91,7 @@ export async function forkEpisode(src: ForkSource, o: ForkOptions): Promise<Fork
       const header: EpisodeHeader = {
         type: 'header', format: EPISODE_FORMAT, scenario: { id: s.id, hash: s.hash, file: s.file }, seed: src.seed,
         guardrails: structuredClone(o.guardrails) as EpisodeHeader['guardrails'], agent: o.agent, hashEvery: src.hashEvery, h0,
+        ...(src.carried ? { carried: { ...src.carried } } : {}),
         meta: { fork: { at: o.at, before: structuredClone(src.guardrails), of: src.describe, agent: o.agent, ...(stayedFrom !== undefined ? { stayedFrom } : {}) } },
       };
       return { record: { header, steps, end }, stayedFrom };

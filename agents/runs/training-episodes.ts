@@ -1,7 +1,8 @@
 // Recording of every training episode, compactly: an episode is determined by its episode seed, the scenario,
 // the env-side guardrails and its actions, so the recorder keeps one byte per step (the action), the layout hash
 // and a state hash every `hashEvery` steps (so a replay is verified), plus a small per-episode header (env,
-// episode index, seed, first tick, length, end reason, return, side strategies, alerts). It owns:
+// episode index, seed, first tick, length, end reason, return, side strategies, alerts, and the values of the
+// scenario's carried variables at its start, which its start depends on besides the seed). It owns:
 //   - TrainingRecorder: the rollout hook (agents/learning/rollout.ts calls afterStep once per batch step). Its
 //     buffers are allocated once; the hot loop writes bytes into them and allocates nothing. A finished episode
 //     is copied into the segment buffer, which grows by doubling (rarely, never per step).
@@ -57,6 +58,8 @@ export interface TrainingEpisode {
   /** Bit mask over the scenario's behaviour indices that succeeded. */
   behaviours: number;
   alerts: number;
+  /** The carried variables (`carry: true`) at the episode's start, in the segment header's `carried` order. */
+  carried: Float64Array;
   h0: number;
   /** State hash after step k*hashEvery - 1, for k = 1..floor((length-1)/hashEvery). */
   hashes: Uint32Array;
@@ -84,6 +87,11 @@ export const segmentHeaderSchema = z.strictObject({
   fromStep: z.number().int().min(0),
   toStep: z.number().int().min(0),
   episodes: z.number().int().min(0).max(MAX_SEGMENT_BODY_BYTES / EPISODE_HEADER_BYTES),
+  /**
+   * The scenario's carried variables, in the engine's order: each episode record then holds their values at its
+   * start (float64 each, after the fixed header). Absent when the scenario carries none.
+   */
+  carried: z.array(z.string().max(40)).max(64).optional(),
   /** Per env: the lowest and highest episode index in this segment (null where none ended). */
   ranges: z.array(z.tuple([z.number().int().min(0), z.number().int().min(0)]).nullable()).max(MAX_ENVS),
 });
@@ -106,6 +114,8 @@ export interface OpenEpisodeState {
   /** Actions so far, base64. */
   actions: string;
   hashes: number[];
+  /** The carried variables at the episode's start (absent when the scenario carries none). */
+  carried?: number[];
 }
 export interface RecorderState {
   open: OpenEpisodeState[];
@@ -125,6 +135,10 @@ export class TrainingRecorder implements RolloutRecorder {
   private readonly index: Int32Array;
   private readonly h0: Uint32Array;
   private readonly startTick: Float64Array;
+  /** [numEnvs * numCarried] the carried variables at the start of each env's open episode. */
+  private readonly carried: Float64Array;
+  private readonly numCarried: number;
+  private readonly carriedNames: string[];
   private seg: Uint8Array;
   private view: DataView;
   private segLen = 0;
@@ -146,6 +160,9 @@ export class TrainingRecorder implements RolloutRecorder {
     this.index = new Int32Array(n);
     this.h0 = new Uint32Array(n);
     this.startTick = new Float64Array(n);
+    this.numCarried = env.numCarried;
+    this.carried = new Float64Array(n * this.numCarried);
+    this.carriedNames = Array.from(env.carriedVars, (v) => env.scenario.variables[v].name);
     this.lo = new Int32Array(n).fill(-1);
     this.hi = new Int32Array(n).fill(-1);
     this.seg = new Uint8Array(1 << 20);
@@ -162,6 +179,8 @@ export class TrainingRecorder implements RolloutRecorder {
     this.index[i] = env.episodeIndex[i];
     this.h0[i] = env.stateHash32(i);
     this.startTick[i] = tick;
+    const nc = this.numCarried;
+    for (let k = 0; k < nc; k++) this.carried[i * nc + k] = env.carryStart[i * nc + k];
   }
 
   /** After env.step(actions) at batch step `tick` (the global step of env i is tick * numEnvs + i). */
@@ -188,7 +207,8 @@ export class TrainingRecorder implements RolloutRecorder {
   private finish(env: BatchEnv, i: number): void {
     const L = this.len[i];
     const nh = Math.floor((L - 1) / this.hashEvery);
-    const need = EPISODE_HEADER_BYTES + 4 * nh + L;
+    const nc = this.numCarried;
+    const need = EPISODE_HEADER_BYTES + 8 * nc + 4 * nh + L;
     if (this.segLen + need > this.seg.length) this.grow(this.segLen + need);
     const v = this.view;
     let o = this.segLen;
@@ -204,6 +224,7 @@ export class TrainingRecorder implements RolloutRecorder {
     v.setUint32(o + 36, env.final.behaviours[i] >>> 0, true);
     v.setUint32(o + 40, env.final.alerts[i], true);
     o += EPISODE_HEADER_BYTES;
+    for (let k = 0; k < nc; k++, o += 8) v.setFloat64(o, this.carried[i * nc + k], true);
     const hb = i * this.maxHashes;
     for (let k = 0; k < nh; k++, o += 4) v.setUint32(o, this.hashes[hb + k], true);
     this.seg.set(this.actions.subarray(i * this.horizon, i * this.horizon + L), o);
@@ -236,6 +257,7 @@ export class TrainingRecorder implements RolloutRecorder {
       guardrails: structuredClone(meta.guardrails) as SegmentHeader['guardrails'],
       numEnvs: this.numEnvs,
       hashEvery: this.hashEvery,
+      ...(this.numCarried > 0 ? { carried: [...this.carriedNames] } : {}),
       episodes: this.segEpisodes,
       ranges: Array.from(this.lo, (l, i) => (l < 0 ? null : ([l, this.hi[i]] as [number, number]))),
     };
@@ -260,6 +282,7 @@ export class TrainingRecorder implements RolloutRecorder {
         h0: this.h0[i],
         actions: Buffer.from(this.actions.subarray(i * this.horizon, i * this.horizon + L)).toString('base64'),
         hashes: Array.from(this.hashes.subarray(i * this.maxHashes, i * this.maxHashes + Math.floor(L / this.hashEvery))),
+        ...(this.numCarried > 0 ? { carried: Array.from(this.carried.subarray(i * this.numCarried, (i + 1) * this.numCarried)) } : {}),
       });
     }
     return { open };
@@ -271,8 +294,10 @@ export class TrainingRecorder implements RolloutRecorder {
     if (!s || !Array.isArray(s.open) || s.open.length !== this.numEnvs) return;
     s.open.forEach((o, i) => {
       const acts = typeof o.actions === 'string' ? Buffer.from(o.actions, 'base64') : Buffer.alloc(0);
+      const nc = this.numCarried;
+      const carriedOk = nc === 0 || (Array.isArray(o.carried) && o.carried.length === nc && o.carried.every((x) => typeof x === 'number' && Number.isFinite(x)));
       const ok = o.open === true && acts.length <= this.horizon && Array.isArray(o.hashes) && o.hashes.length === Math.floor(acts.length / this.hashEvery) &&
-        [o.seed, o.index, o.startTick, o.h0].every((x) => Number.isInteger(x) && x >= 0);
+        [o.seed, o.index, o.startTick, o.h0].every((x) => Number.isInteger(x) && x >= 0) && carriedOk;
       if (!ok) return;
       this.isOpen[i] = 1;
       this.seed[i] = o.seed;
@@ -282,6 +307,7 @@ export class TrainingRecorder implements RolloutRecorder {
       this.len[i] = acts.length;
       this.actions.set(acts, i * this.horizon);
       this.hashes.set(o.hashes, i * this.maxHashes);
+      if (nc > 0) this.carried.set(o.carried!, i * nc);
     });
   }
 }
@@ -337,18 +363,24 @@ export function decodeSegment(bytes: Uint8Array, origin: string, scenario: Scena
     if (reason >= scenario.endReasons.length) throw bad(k, `end reason ${reason}, the scenario has ${scenario.endReasons.length}`);
     if (length < 1 || length > scenario.horizon) throw bad(k, `length ${length}, expected 1..${scenario.horizon} (the horizon)`);
     const nh = Math.floor((length - 1) / header.hashEvery);
-    const end = o + EPISODE_HEADER_BYTES + 4 * nh + length;
+    const nc = header.carried?.length ?? 0;
+    const end = o + EPISODE_HEADER_BYTES + 8 * nc + 4 * nh + length;
     if (end > raw.length) throw bad(k, 'cut short (the file ends inside it)');
     const startTick = v.getFloat64(o + 12, true);
     const ret = v.getFloat64(o + 28, true);
     if (!Number.isSafeInteger(startTick) || startTick < 0) throw bad(k, `start tick ${startTick}, expected a whole number`);
     if (!Number.isFinite(ret)) throw bad(k, 'return is not finite');
+    const carried = new Float64Array(nc);
+    for (let j = 0; j < nc; j++) {
+      carried[j] = v.getFloat64(o + EPISODE_HEADER_BYTES + 8 * j, true);
+      if (!(Math.abs(carried[j]) <= 1e9)) throw bad(k, `carried value ${j} (${header.carried![j].slice(0, 40)}) is ${carried[j]}, expected a finite number within ±1e9`);
+    }
     const hashes = new Uint32Array(nh);
-    for (let j = 0; j < nh; j++) hashes[j] = v.getUint32(o + EPISODE_HEADER_BYTES + 4 * j, true);
+    for (let j = 0; j < nh; j++) hashes[j] = v.getUint32(o + EPISODE_HEADER_BYTES + 8 * nc + 4 * j, true);
     const actions = Uint8Array.from(raw.subarray(end - length, end));
     for (let j = 0; j < length; j++) if (actions[j] >= NUM_ACTIONS) throw bad(k, `action ${actions[j]} at step ${j}, expected 0..${NUM_ACTIONS - 1}`);
     episodes.push({
-      env, reason, length, startTick, return: ret, hashes, actions,
+      env, reason, length, startTick, return: ret, hashes, actions, carried,
       index: v.getUint32(o + 4, true), seed: v.getUint32(o + 8, true), h0: v.getUint32(o + 24, true),
       behaviours: v.getUint32(o + 36, true), alerts: v.getUint32(o + 40, true),
     });

@@ -27,7 +27,7 @@ export async function forkReplay(replay: Replay, at: number, guardrail: string, 
   if (!(FORK_GUARDRAILS as readonly string[]).includes(guardrail)) throw new Error(`unknown guardrail "${guardrail}": expected one of ${FORK_GUARDRAILS.join(', ')}`);
   const guardrails = resolveEnvGuardrails(s, guardrail === 'none' ? [] : [guardrail]);
   const { record } = await forkEpisode(
-    { scenario: s, seed: rec.header.seed, guardrails: rec.header.guardrails, actions: rec.steps.map((st) => st.a), hashEvery: rec.header.hashEvery, describe: { agent: rec.header.agent, ...(rec.header.meta ?? {}) } },
+    { scenario: s, seed: rec.header.seed, guardrails: rec.header.guardrails, actions: rec.steps.map((st) => st.a), hashEvery: rec.header.hashEvery, carried: rec.header.carried, describe: { agent: rec.header.agent, ...(rec.header.meta ?? {}) } },
     { at, guardrails, policy: agent === 'recorded' ? 'recorded' : (env) => makeScriptedPolicy(agent, env, rec.header.seed), agent: agent === 'recorded' ? `${rec.header.agent} (its recorded actions)` : agent },
   );
   return buildReplay(record);
