@@ -135,6 +135,19 @@ describe('replay', () => {
     expect(Array.from(again.dones)).toEqual(Array.from(rb.dones));
     expect(() => new ReplayBuffer(spec, 2, 16, 2).restore(rb.snapshot())).toThrow(/bytes, this replay expects/);
   });
+
+  it('restores a world that observes no scalars (its scalar array is empty), as the classic problems do', () => {
+    const bare = observationSpec(loadScenario('island-navigation'));
+    expect(bare.numScalars).toBe(0);
+    const rb = new ReplayBuffer(bare, 2, 8, 2);
+    const b = new RolloutBuffer(bare, 5, 2);
+    b.rewards.fill(-1);
+    rb.push(b);
+    const again = new ReplayBuffer(bare, 2, 8, 2);
+    again.restore(JSON.parse(JSON.stringify(rb.snapshot())));
+    expect(again.head).toBe(5);
+    expect(Array.from(again.rewards)).toEqual(Array.from(rb.rewards));
+  });
 });
 
 describe('prioritized replay (Schaul et al. 2016, proportional)', () => {

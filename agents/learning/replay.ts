@@ -259,8 +259,9 @@ export class ReplayBuffer {
     }
     if (tree && !(typeof s.maxPriority === 'number' && Number.isFinite(s.maxPriority) && s.maxPriority > 0)) throw new Error('replay snapshot: expected a finite maxPriority');
     targets.forEach((t, i) => {
-      // bounded: inflate no more than the array's own size (a hostile checkpoint cannot make it allocate more)
-      const raw = inflateSync(Buffer.from(String(s.data[i]), 'base64'), { maxOutputLength: t.byteLength });
+      // bounded: inflate no more than the array's own size (a hostile checkpoint cannot make it allocate more);
+      // zlib refuses a bound of 0, which an empty array has (a world without scalars), so that one gets 1 byte
+      const raw = inflateSync(Buffer.from(String(s.data[i]), 'base64'), { maxOutputLength: Math.max(1, t.byteLength) });
       if (raw.length !== t.byteLength) throw new Error(`replay snapshot: array ${i} has ${raw.length} bytes, this replay expects ${t.byteLength}`);
       new Uint8Array(t.buffer, t.byteOffset, t.byteLength).set(raw);
     });
