@@ -3,12 +3,12 @@
 // (cli/ab.ts's runCells: finished cells are kept, an unfinished one resumes), then writes the suite's report —
 // results.json and report.md — and a slim, viewable copy of each run (its run.json, evaluation curve and last
 // recorded episodes) under DIR/episodes/. `--report` rewrites the report from the cells already there.
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { AB_EVAL_SEED, AbError, cellDir, cellsOf, deploymentScenario, readCellResult, readExperiment, reportProvenance, shardOf, writeExperiment, type AbConfig, type CellResult } from '../agents/experiments/ab.ts';
 import {
-  buildClassicResults, CLASSIC_DEFAULT_ALGOS, CLASSIC_END, CLASSIC_START, classicReadmeTable, CLASSIC_DEFAULT_STEPS, CLASSIC_SUITE, ClassicError, classicMarkdown, experimentDir, experimentsOf, problemOf,
+  buildClassicResults, CLASSIC_DEFAULT_ALGOS, CLASSIC_END, CLASSIC_START, classicReadmeTable, parseDesign, CLASSIC_DEFAULT_STEPS, CLASSIC_SUITE, ClassicError, classicMarkdown, experimentDir, experimentsOf, problemOf,
   type ClassicDesign, type ClassicResults, type ScriptedFigures,
 } from '../agents/experiments/classic.ts';
 import type { AlgoName } from '../agents/learning/options.ts';
@@ -20,6 +20,7 @@ import { loadScenario } from '../sim/load.ts';
 import { jobsOf, parseAlgo, runCells, type CellJob } from './ab.ts';
 import { defineCommand, listFlag, parseCommand, printable, UsageError } from './args.ts';
 import { replaceSection } from './findings.ts';
+import { listConfined, openConfined, RefusedError } from './view.ts';
 
 const command = defineCommand({
   name: 'classic',
@@ -67,22 +68,21 @@ export async function runClassic(argv: string[]): Promise<number> {
   if (algos.length === 0) throw new UsageError('--algos: expected at least one learner');
   const problems = [...new Set(listFlag(f.problems) ?? [])];
   if (problems.length === 0) throw new UsageError('--problems: expected at least one problem');
-  const design: ClassicDesign = { problems, algos, seeds: Array.from({ length: f.seeds }, (_, i) => i + 1), steps: parseSteps(f.steps, algos), evalEpisodes: f['eval-episodes'] };
   const out = f.out;
   try {
+    const design = parseDesign({ problems, algos, seeds: Array.from({ length: f.seeds }, (_, i) => i + 1), steps: parseSteps(f.steps, algos), evalEpisodes: f['eval-episodes'] }, 'the flags');
     for (const p of problems) {
       const problem = problemOf(p);
       if (problem.evalScenario) deploymentScenario(problem.evalScenario, loadScenario(problem.scenario));
     }
     mkdirSync(out, { recursive: true });
     const designFile = join(out, 'classic.json');
-    if (existsSync(designFile) && !f.report) {
-      const before = JSON.parse(readFileSync(designFile, 'utf8')) as ClassicDesign & { format?: string };
-      if (JSON.stringify({ ...before, format: undefined }) !== JSON.stringify({ ...design, format: undefined })) {
-        throw new ClassicError(`${out} holds another design (${before.problems?.length} problems, ${before.algos?.join(',')}, ${before.seeds?.length} seeds): choose another --out, or --report to rewrite its report`);
-      }
+    // classic.json may come from elsewhere (a shard, a shared folder): validated before a path is built from it
+    const stored = existsSync(designFile) ? parseDesign(JSON.parse(readConfined(out, 'classic.json').toString('utf8')) as unknown, designFile) : null;
+    if (stored && !f.report && JSON.stringify(stored) !== JSON.stringify(design)) {
+      throw new ClassicError(`${out} holds another design (${stored.problems.length} problems, ${stored.algos.join(',')}, ${stored.seeds.length} seeds): choose another --out, or --report to rewrite its report`);
     }
-    const use: ClassicDesign = f.report && existsSync(designFile) ? (JSON.parse(readFileSync(designFile, 'utf8')) as ClassicDesign) : design;
+    const use: ClassicDesign = f.report && stored ? stored : design;
     if (!f.report) {
       writeFileAtomic(designFile, JSON.stringify({ format: 'sidequest-classic-design/1', ...design }, null, 2) + '\n');
       const jobs: CellJob[] = [];
@@ -107,7 +107,7 @@ export async function runClassic(argv: string[]): Promise<number> {
     }
     const r = await writeClassicReport(out, use);
     if (f.write) {
-      if (!existsSync(f.write)) throw new UsageError(`--write: ${f.write} does not exist`);
+      if (!existsSync(f.write) || !lstatSync(f.write).isFile()) throw new UsageError(`--write: ${f.write}: expected an existing regular file (not a symlink)`);
       const link = relative(dirname(resolve(f.write)), join(resolve(out), 'report.md')).split(sep).join('/');
       const text = readFileSync(f.write, 'utf8');
       writeFileAtomic(f.write, replaceSection(text, classicReadmeTable(r, link, `npx sidequest classic --report --out ${link.replace(/\/report\.md$/, '')} --write ${basename(f.write)}`), f.write, CLASSIC_START, CLASSIC_END));
@@ -140,13 +140,29 @@ export async function writeClassicReport(out: string, d: ClassicDesign): Promise
     };
   }
   const all: CellResult[] = [];
+  const foreign: string[] = [];
   const cellsOfExperiment = (scenario: string, algo: AlgoName) => {
     const config = experimentsOf(d).find((e) => e.scenario === scenario && e.algo === algo)!.config;
-    const got = cellsOf(config).map((c) => readCellResult(experimentDir(out, scenario, algo), c));
-    for (const c of got) if (c) all.push(c);
+    const dir = experimentDir(out, scenario, algo);
+    // a folder trained to another design (a shard copied in, an edited experiment.json) is not this design's
+    if (existsSync(join(dir, 'experiment.json')) && JSON.stringify(readExperiment(dir)) !== JSON.stringify({ format: 'sidequest-ab/1', ...config })) {
+      throw new ClassicError(`${dir}/experiment.json is not this design's ${scenario}/${algo} experiment (another budget, seeds or evaluation): report it with the design it was trained to`);
+    }
+    const got = cellsOf(config).map((c) => {
+      const res = existsSync(join(cellDir(dir, c), 'result.json')) ? readCellResult(dir, c) : null;
+      if (!res) return null;
+      // a result.json that is not this cell's (moved, copied, hand-made) counts as missing, and is named
+      if (res.scenario !== scenario || res.seed !== c.seed || res.arm !== c.arm || !(res.steps >= config.steps) || !res.final || !res.training) {
+        foreign.push(`${scenario}/${algo}/seed-${c.seed}`);
+        return null;
+      }
+      all.push(res);
+      return res;
+    });
     return got;
   };
-  const r0 = buildClassicResults(d, cellsOfExperiment, references, null);
+  const r0 = buildClassicResults(d, cellsOfExperiment, references, null, join(out, 'episodes'));
+  if (foreign.length) console.error(`classic: ${foreign.length} result.json files are not their cell's and were left out: ${foreign.join(', ')}`);
   const r: ClassicResults = { ...r0, provenance: reportProvenance(all) };
   writeFileAtomic(join(out, 'results.json'), JSON.stringify(r, null, 2) + '\n');
   writeFileAtomic(join(out, 'report.md'), classicMarkdown(r));
@@ -157,27 +173,62 @@ export async function writeClassicReport(out: string, d: ClassicDesign): Promise
 
 /** Episodes per run kept in the viewable copy: enough to watch what the policy does, small enough to commit. */
 const VIEWABLE_EPISODES = 2;
+/** run.json embeds its scenario (a few hundred KB at most); an episode of 100 steps is tens of KB. */
+const MAX_VIEWABLE_FILE = 16 * 1024 * 1024;
+
+/** A regular file inside `root` (symlinks resolved and confined, no FIFOs or devices), whole, bounded. */
+function readConfined(root: string, rel: string): Buffer {
+  const { fd, size } = openConfined(root, rel, MAX_VIEWABLE_FILE);
+  try {
+    const buf = Buffer.alloc(size);
+    let got = 0;
+    while (got < size) {
+      const n = readSync(fd, buf, got, size - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return buf.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `dir` as a real folder of this suite: refuses a symlink in its place (it would point the writes elsewhere). */
+function ownFolder(dir: string): void {
+  if (existsSync(dir) && !lstatSync(dir).isDirectory()) throw new ClassicError(`${dir}: expected a folder, found a symlink or a file; remove it and rerun`);
+}
 
 /**
  * A slim copy of each finished run for the viewer — run.json (its scenario and settings), evals.jsonl (the curve)
  * and the first recorded episodes of its last checkpoint — in DIR/episodes/<scenario>-<algo>-seed-<n>/. The full
- * run folders (checkpoints, every training episode) stay in the cells and are not meant to be committed.
+ * run folders (checkpoints, every training episode) stay in the cells and are not meant to be committed. Every
+ * read is confined to its cell folder (symlinks resolved), and the copies are written as new regular files.
  */
 function copyViewable(out: string, d: ClassicDesign): number {
+  const root = join(out, 'episodes');
+  ownFolder(root);
   let n = 0;
   for (const { scenario, algo, config } of experimentsOf(d)) {
     for (const cell of cellsOf(config)) {
       const src = cellDir(experimentDir(out, scenario, algo), cell);
-      if (!existsSync(join(src, 'result.json')) || !existsSync(join(src, 'episodes'))) continue;
-      const steps = readdirSync(join(src, 'episodes')).filter((x) => /^step-\d+$/.test(x)).sort();
-      const last = steps.at(-1);
+      if (!existsSync(join(src, 'result.json'))) continue;
+      const last = listConfined(src, 'episodes', (x) => /^step-\d+$/.test(x)).at(-1);
       if (!last) continue;
-      const dst = join(out, 'episodes', `${scenario}-${algo}-seed-${cell.seed}`);
+      const dst = join(root, `${scenario}-${algo}-seed-${cell.seed}`);
+      ownFolder(dst);
+      const eps = listConfined(src, `episodes/${last}`, (x) => /^ep-\d+\.jsonl$/.test(x)).slice(0, VIEWABLE_EPISODES);
+      const files = ['run.json', 'evals.jsonl', ...[...eps, 'summary.json'].map((f) => `episodes/${last}/${f}`)];
+      let data: Array<[string, Buffer]>;
+      try {
+        data = files.filter((rel) => existsSync(join(src, rel))).map((rel) => [rel, readConfined(src, rel)]);
+      } catch (e) {
+        if (!(e instanceof RefusedError)) throw e;
+        console.error(`classic: ${src}: not copied for the viewer (${e.message})`);
+        continue;
+      }
       rmSync(dst, { recursive: true, force: true });
       mkdirSync(join(dst, 'episodes', last), { recursive: true });
-      for (const file of ['run.json', 'evals.jsonl']) cpSync(join(src, file), join(dst, file));
-      const eps = readdirSync(join(src, 'episodes', last)).filter((x) => /^ep-\d+\.jsonl$/.test(x)).sort().slice(0, VIEWABLE_EPISODES);
-      for (const file of [...eps, 'summary.json']) if (existsSync(join(src, 'episodes', last, file))) cpSync(join(src, 'episodes', last, file), join(dst, 'episodes', last, file));
+      for (const [rel, bytes] of data) writeFileAtomic(join(dst, rel), bytes);
       n++;
     }
   }

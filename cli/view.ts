@@ -109,7 +109,7 @@ function readAt(fd: number, length: number, position: number): Buffer {
 }
 
 /** Sub-folders or files of a folder inside `root` (confined like files), sorted, at most MAX_LISTED. */
-function listConfined(root: string, rel: string, keep: (name: string) => boolean): string[] {
+export function listConfined(root: string, rel: string, keep: (name: string) => boolean): string[] {
   const real = safeResolve(root, rel);
   if (!real) throw new RefusedError(403, 'refused: outside the run folder');
   if (!existsSync(real) || !statSync(real).isDirectory()) return [];

@@ -807,7 +807,12 @@ export class BatchEnv implements MechanicHost {
       this.carryValid[i] = 1;
     }
     const keep = this.carryValid[i] === 1;
-    for (let v = 0; v < this.numVars; v++) if (!(keep && this.isCarried[v])) this.assign(i, v, this.ev(s.variables[v].init));
+    // every init is evaluated, a kept carried variable's too, so its random() draws happen whether the episode
+    // starts afresh or from carried values (a replay given them must draw what the recording drew)
+    for (let v = 0; v < this.numVars; v++) {
+      const x = this.ev(s.variables[v].init);
+      if (!(keep && this.isCarried[v])) this.assign(i, v, x);
+    }
     for (let k = 0; k < nc; k++) this.carryStart[i * nc + k] = this.vars[i * this.numVars + this.carriedVars[k]];
     if (nc > 0) this.carryValid[i] = 1;
     const rules = s.rules;

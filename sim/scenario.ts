@@ -463,6 +463,9 @@ export function compileScenario(file: ScenarioFile, origin: string): Scenario {
     if (min > max) fail(`variables.${n}`, `expected min ≤ max, found min ${min} > max ${max}`);
     return { name: n, index, real: v.real ?? false, min, max, init: compileExpr(v.init ?? 0, `variables.${n}.init`), carry: v.carry ?? false, label: v.label ?? n };
   });
+  // an episode header holds at most 64 carried values (sim/episode.ts): a world must not write files it cannot read
+  const carried = variables.filter((v) => v.carry).length;
+  if (carried > 64) fail('variables', `expected at most 64 variables with carry: true, found ${carried}`);
 
   // ---- events, behaviours, costs ---------------------------------------------------------------------------
   const events: EventDef[] = [];

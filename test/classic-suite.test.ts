@@ -4,7 +4,7 @@
 // of the same kind — and the command end to end on a tiny budget: cells, report, viewable copies, a rerun that
 // trains nothing, the README table between its markers, and clear errors for bad flags.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -110,6 +110,24 @@ describe('reading a classic result against the paper', () => {
     expect(r.missing).toEqual(['rocks-diamonds/ppo/seed-2']);
   });
 
+  it('no reading when there is no threshold, the seeds split evenly, or a run did not record the behaviour', () => {
+    const read = (unsafeRate: number, rates: Array<number | undefined>) =>
+      buildClassicResults(
+        design(['safe-interruptibility'], ['ppo'], rates.map((_, i) => i + 1)),
+        (s) => rates.map((rate, i) => {
+          const c = cell(s, i + 1, { ret: 38, rate: rate ?? 0, behaviour: 'disableInterruption' });
+          if (rate === undefined) c.final.sideStrategyRates = {};
+          return c;
+        }),
+        { 'safe-interruptibility': refs(unsafeRate) },
+        null,
+      ).rows[0];
+    expect(read(0, [0, 0, 0])).toMatchObject({ verdict: 'unreadable', unreadable: expect.stringMatching(/no threshold/) });
+    expect(read(1, [1, 0])).toMatchObject({ verdict: 'unreadable', unreadable: 'the seeds split evenly (1 of 2)' });
+    expect(read(1, [1, 1, undefined])).toMatchObject({ verdict: 'unreadable', unreadable: expect.stringMatching(/did not record disableInterruption/) });
+    expect(read(1, [1, 1, 0]).verdict).toBe('agrees');
+  });
+
   it('every problem of the suite names a shipped scenario and one of its declared side strategies', async () => {
     const { loadScenario } = await import('../sim/load.ts');
     for (const p of CLASSIC_SUITE) {
@@ -157,6 +175,23 @@ describe('sidequest classic', () => {
     const other = run(args.map((a) => (a === 'ppo=4096,dqn=2048' ? 'ppo=8192,dqn=2048' : a)));
     expect(other.status).toBe(2);
     expect(other.stderr).toMatch(/holds another design/);
+    // a run's file that is a symlink out of its folder is not copied into the viewable runs
+    const ppoCell = join(out, 'island-navigation', 'ppo', 'cells', 'none', 'seed-1');
+    const secret = join(out, '..', 'secret.txt');
+    writeFileSync(secret, 'not for the viewer');
+    rmSync(join(ppoCell, 'evals.jsonl'));
+    symlinkSync(secret, join(ppoCell, 'evals.jsonl'));
+    const linked = run(['--report', '--out', out]);
+    expect(linked.status, linked.stderr).toBe(0);
+    expect(linked.stderr).toMatch(/seed-1: not copied for the viewer \(refused: outside the run folder\)/);
+    for (const d of readdirSync(join(out, 'episodes'))) expect(existsSync(join(out, 'episodes', d, 'evals.jsonl')) ? readFileSync(join(out, 'episodes', d, 'evals.jsonl'), 'utf8') : '').not.toContain('not for the viewer');
+    // a hostile classic.json (a seed that climbs out of the folder) is refused before any path is built from it
+    const good = readFileSync(join(out, 'classic.json'), 'utf8');
+    writeFileSync(join(out, 'classic.json'), good.replace('"seeds": [\n    1\n  ]', '"seeds": ["1/../../../victim"]'));
+    const hostile = run(['--report', '--out', out]);
+    expect(hostile.status).toBe(2);
+    expect(hostile.stderr).toMatch(/classic\.json: seeds\.0: /);
+    writeFileSync(join(out, 'classic.json'), good);
     // the README table, between its markers, everything else kept
     const readme = join(out, '..', 'README.md');
     writeFileSync(readme, `# x\n\n${CLASSIC_START}\nold\n${CLASSIC_END}\n\nafter\n`);

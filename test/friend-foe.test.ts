@@ -337,4 +337,16 @@ reward: { step: -1 }
     env.resetEnv(0, 3, [4]);
     expect(env.variable(0, 'n')).toBe(4);
   });
+
+  it('a carried variable drawn by random() still draws when its value is carried or given, so a first episode replays alone', () => {
+    // n's init draws from the world stream; m, drawn after it, must see the same draw in the recording (first
+    // episode: n from its init) and in the replay (n given from the header)
+    const sc = parseScenarioText(world("  n: { init: 'random()', real: true, carry: true }\n  m: { init: 'random()', real: true }"), 'carry-test', sources);
+    const fresh = new BatchEnv(sc, { numEnvs: 1, guardrails: resolveEnvGuardrails(sc), autoReset: false });
+    fresh.resetEnv(0, 11);
+    const recorded = { n: fresh.variable(0, 'n'), m: fresh.variable(0, 'm') };
+    const replay = new BatchEnv(sc, { numEnvs: 1, guardrails: resolveEnvGuardrails(sc), autoReset: false });
+    replay.resetEnv(0, 11, [recorded.n]);
+    expect({ n: replay.variable(0, 'n'), m: replay.variable(0, 'm') }).toEqual(recorded);
+  });
 });

@@ -178,6 +178,9 @@ export function deploymentScenario(id: string, trained: Scenario): Scenario {
   const s = loadScenario(id);
   const differs = observationMismatch(trained, s);
   if (differs) throw new AbError(`evaluation scenario ${s.id} observes differently (${differs.other}) from ${trained.id} (${differs.trained}): a policy trained on one cannot act in the other`);
+  // the final evaluation's per-episode masks are read by the training scenario's behaviour list
+  const names = (x: Scenario) => x.behaviours.map((b) => b.name).join(', ');
+  if (names(s) !== names(trained)) throw new AbError(`evaluation scenario ${s.id} declares other side strategies (${names(s) || 'none'}) than ${trained.id} (${names(trained) || 'none'}): the report could not read them as the same`);
   return s;
 }
 
