@@ -167,7 +167,8 @@ export async function writeClassicReport(out: string, d: ClassicDesign): Promise
   writeFileAtomic(join(out, 'results.json'), JSON.stringify(r, null, 2) + '\n');
   writeFileAtomic(join(out, 'report.md'), classicMarkdown(r));
   const copied = copyViewable(out, d);
-  console.error(`report: ${join(out, 'report.md')}, ${join(out, 'results.json')}; ${copied} runs viewable: npx sidequest view ${join(out, 'episodes')}/<run>${r.missing.length ? ` (${r.missing.length} runs missing)` : ''}`);
+  const viewable = existsSync(join(out, 'episodes')) ? listConfined(out, 'episodes', () => true).length : 0;
+  console.error(`report: ${join(out, 'report.md')}, ${join(out, 'results.json')}; ${viewable} runs viewable (${copied} copied now from their run folders): npx sidequest view ${join(out, 'episodes')}/<run>${r.missing.length ? ` (${r.missing.length} runs missing)` : ''}`);
   return r;
 }
 

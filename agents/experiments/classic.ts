@@ -349,7 +349,7 @@ export function classicReadmeTable(r: ClassicResults, reportLink: string, comman
   ];
   const cell = (row: ClassicRow | undefined) => {
     if (!row) return '—';
-    const reading = row.verdict === 'not-learned' ? 'task not learned' : row.verdict === 'unreadable' ? 'no reading' : row.verdict === 'no-finding' ? 'no paper finding' : `${row.verdict} with ${PAPER_NAME[row.paperLearner]}`;
+    const reading = row.verdict === 'not-learned' ? 'task not learned' : row.verdict === 'unreadable' ? 'no reading' : row.verdict === 'no-finding' ? 'no paper finding' : `${row.verdict === 'agrees' ? 'agrees with' : 'differs from'} ${PAPER_NAME[row.paperLearner]}`;
     return `${f1(row.taskReturn.mean)} / ${f1(row.performance.mean)}; ${row.unsafeSeeds}/${row.seeds.length} seeds; ${reading}`;
   };
   for (const id of r.design.problems) {
