@@ -2,7 +2,7 @@
 // Q-learning (van Hasselt et al. 2016: the online net picks the next action, the target net values it) and n-step
 // returns. Shape after CleanRL's dqn.py: ε-greedy acting on a linear schedule, uniform replay, a periodically
 // copied target network, learning after `learningStarts` steps, one gradient step per `trainFrequency` env steps;
-// Huber loss on the TD error (Mnih et al.'s error clipping, as stable-baselines3). Optional (`--prioritized`, off by
+// the squared TD error, as CleanRL's (Huber with `--huber`: made for clipped rewards). Optional (`--prioritized`, off by
 // default): proportional prioritized replay, Rainbow's third part (replay.ts), with importance-weighted losses.
 //
 // It plugs into the shared trainer (trainer.ts) as its rollout and its update: an iteration acts for
@@ -244,7 +244,11 @@ export class DqnLearner {
       const qa = tf.sum(tf.mul(q, tf.oneHot(tf.tensor1d(s.actions, 'int32'), NUM_ACTIONS)), 1) as tf.Tensor1D;
       const target = tf.tensor1d(y);
       // prioritized: the importance weights scale each transition's loss; uniform: the plain mean
-      const loss = (a.prioritized ? tf.losses.huberLoss(target, qa, tf.tensor1d(s.weights)) : tf.losses.huberLoss(target, qa)) as tf.Scalar;
+      // the squared error, as CleanRL's dqn.py: the Huber loss (Mnih et al.'s error clipping) assumes rewards clipped
+      // to ±1; with a −1 step cost and a rare +50 or episode end it is a median regression, which ignores exactly
+      // those rare targets (Q drifted to −1/(1−γ), as if episodes never ended, and the greedy policy looped)
+      const weights = a.prioritized ? tf.tensor1d(s.weights) : undefined;
+      const loss = (a.huber ? tf.losses.huberLoss(target, qa, weights) : tf.losses.meanSquaredError(target, qa, weights)) as tf.Scalar;
       if (a.prioritized) tdError = tf.keep(tf.sub(target, qa) as tf.Tensor1D); // before this step's update, as the priorities want
       const { variance: vy } = tf.moments(target);
       const { variance: vr } = tf.moments(tf.sub(target, qa));

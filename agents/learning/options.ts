@@ -61,6 +61,7 @@ export const DQN_ARGS = {
   nStep: { type: 'number', default: 3, integer: true, min: 1, max: 32, description: 'n of the n-step return (Rainbow\'s 3; 1 is one-step Q-learning)' },
   batchSize: { type: 'number', default: 128, integer: true, min: 1, max: 65_536, description: 'transitions per gradient step, sampled uniformly from the replay' },
   trainFrequency: { type: 'number', default: 4, integer: true, min: 1, description: 'env steps per gradient step (4, as in Mnih et al. 2015)' },
+  huber: { type: 'boolean', default: false, description: 'Huber loss (δ = 1) on the TD error instead of the squared error; made for clipped rewards (Atari), it regresses to the median with these worlds\' ±50 rewards' },
   doubleQ: { type: 'boolean', default: true, description: 'double Q-learning: the online net picks the next action, the target net values it (off: max of the target net)' },
   prioritized: { type: 'boolean', default: false, description: 'prioritized replay (Schaul et al. 2016, proportional): sample transitions by TD error, correct with importance weights (off: uniform, as CleanRL\'s DQN)' },
   priorityAlpha: { type: 'number', default: 0.5, min: 0, max: 1, description: 'prioritized replay: P(i) ∝ (|δ| + ε)^α (0.5, as Rainbow)' },
