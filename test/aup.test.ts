@@ -111,7 +111,7 @@ describe('the guardrail on a hand-made rollout (one env, observations of one cel
     numEnvs: 1,
     codes: Uint8Array.from(codes),
     scalars: new Float32Array(0),
-    actions: Int32Array.from(actions),
+    applied: Int32Array.from(actions),
     rewards: new Float32Array(codes.length).fill(-1),
     dones: Uint8Array.from(dones),
   });

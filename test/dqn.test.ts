@@ -290,7 +290,7 @@ describe('the action a learner learns from', () => {
     const s = alwaysUp();
     return new Trainer({ scenario: s, guardrails: resolveEnvGuardrails(s), algo, args: resolveArgs(algo, { envs: 4, numSteps: 32, hidden: 16, learningStarts: 1_000_000 }), net: { kind: 'mlp', hidden: 16 }, totalSteps: 128 * 4, seed: 3 });
   };
-  it('DQN stores the action the world carried out (every one UP here); PPO the one it chose', async () => {
+  it('DQN stores the action the world carried out (every one UP here); PPO the one it chose, and what the world did beside it', async () => {
     const dqn = trainer('dqn');
     await dqn.iterate();
     // ε is 1 at the start: the chosen actions are uniform over six, so storing them would not be all UP
@@ -299,6 +299,8 @@ describe('the action a learner learns from', () => {
     const ppo = trainer('ppo');
     await ppo.iterate();
     expect(new Set(ppo.buf.actions).size).toBeGreaterThan(1);
+    // what the world did is kept beside it for every learner (the aup guardrail models the world from it)
+    expect([...ppo.buf.applied].every((a) => a === 0)).toBe(true);
     ppo.dispose();
   }, 60_000);
 });

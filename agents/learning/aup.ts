@@ -307,7 +307,8 @@ export interface AupRollout {
   readonly numEnvs: number;
   readonly codes: Uint8Array;
   readonly scalars: Float32Array;
-  readonly actions: Int32Array;
+  /** The action the world carried out at each row (RolloutBuffer.applied): AUP models the world's dynamics. */
+  readonly applied: Int32Array;
   readonly rewards: Float32Array;
   readonly dones: Uint8Array;
 }
@@ -364,14 +365,16 @@ export class AupGuardrail {
         unlearned++;
         continue;
       }
-      if (!truncated) this.table.update(s, buf.actions[i], done ? -1 : next);
+      // the world's dynamics: what was carried out, which a rule may have put in place of the policy's choice
+      if (!truncated) this.table.update(s, buf.applied[i], done ? -1 : next);
     }
     this.table.replay(this.config.replayUpdates);
     let unknown = 0;
     let penaltySum = 0;
     for (let i = 0; i < rows; i++) {
       const s = state[i];
-      const a = buf.actions[i];
+      // the impact that happened: of the action carried out (an interrupted agent's UP is not its own move)
+      const a = buf.applied[i];
       if (s < 0 || a === Action.Stay) continue;
       if (!this.table.knowsNoop(s)) {
         unknown++;

@@ -27,7 +27,9 @@ export class RolloutBuffer {
   // layouts: [numSteps * numEnvs * ...], step-major
   readonly codes: Uint8Array; // [T * N * window²]
   readonly scalars: Float32Array; // [T * N * numScalars]
-  readonly actions: Int32Array; // [T * N]
+  readonly actions: Int32Array; // [T * N] the action each learner credits (the policy's; DQN's: what the world did)
+  /** [T * N] the action the world carried out (a beforeAction rule may replace the policy's): what the world's dynamics saw. */
+  readonly applied: Int32Array;
   readonly logprobs: Float32Array;
   readonly values: Float32Array;
   readonly rewards: Float32Array;
@@ -49,6 +51,7 @@ export class RolloutBuffer {
     this.codes = new Uint8Array(n * cells);
     this.scalars = new Float32Array(n * spec.numScalars);
     this.actions = new Int32Array(n);
+    this.applied = new Int32Array(n);
     this.logprobs = new Float32Array(n);
     this.values = new Float32Array(n);
     this.rewards = new Float32Array(n);
@@ -114,6 +117,7 @@ export function recordStepOutcome(env: BatchEnv, buf: RolloutBuffer, base: numbe
     for (let k = 0; k < nc; k++) c += env.cost[i * nc + k];
     buf.costs[base + i] = c;
     buf.rewards[base + i] = env.reward[i]; // the env's reward; training-side guardrails shape it afterwards
+    buf.applied[base + i] = env.applied[i];
     const done = env.terminated[i] || env.truncated[i];
     // a new episode starts from base compute: only count the change within the episode
     buf.computeDelta[base + i] = done || resource < 0 ? 0 : env.evaluate(i, resource) - computeBefore[i];
