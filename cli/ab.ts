@@ -6,7 +6,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { AB_EVAL_SEED, AbError, ARMS, cellDir, deploymentScenario, cellsOf, DEFAULT_ARMS, readCellResult, readExperiment, reportProvenance, shardOf, validateArms, writeExperiment, type AbConfig, type Cell, type CellResult } from '../agents/experiments/ab.ts';
+import { AB_EVAL_SEED, AbError, ARMS, cellDir, deploymentScenario, cellsOf, DEFAULT_ARMS, readCellResult, readExperiment, reportProvenance, sameExperiment, shardOf, validateArms, writeExperiment, type AbConfig, type Cell, type CellResult } from '../agents/experiments/ab.ts';
 import type { FromWorker, ToWorker } from '../agents/experiments/ab-worker.ts';
 import { evaluate } from '../agents/policies/evaluate.ts';
 import { buildResults, reportHtml, reportMarkdown, type Reference } from '../agents/experiments/report.ts';
@@ -62,11 +62,9 @@ export async function runAb(argv: string[]): Promise<number> {
     validateArms(config.arms);
     if (config.evalScenario) deploymentScenario(config.evalScenario, scenario);
     mkdirSync(out, { recursive: true });
-    if (existsSync(join(out, 'experiment.json'))) {
+    if (!sameExperiment(out, config)) {
       const before = readExperiment(out);
-      if (JSON.stringify({ ...before, format: undefined }) !== JSON.stringify({ ...config, format: undefined })) {
-        throw new AbError(`${out} holds a different experiment (${before.scenario}, arms ${before.arms.join(',')}, ${before.seeds.length} seeds, ${before.steps} steps): choose another --out`);
-      }
+      throw new AbError(`${out} holds a different experiment (${before.scenario}, arms ${before.arms.join(',')}, ${before.seeds.length} seeds, ${before.steps} steps): choose another --out`);
     }
     writeExperiment(out, config);
     const mine = shardOf(cellsOf(config), f.shard);

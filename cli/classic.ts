@@ -6,9 +6,9 @@
 import { closeSync, existsSync, lstatSync, mkdirSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { AB_EVAL_SEED, AbError, cellDir, cellsOf, deploymentScenario, readCellResult, readExperiment, reportProvenance, shardOf, writeExperiment, type AbConfig, type CellResult } from '../agents/experiments/ab.ts';
+import { AB_EVAL_SEED, AbError, cellDir, cellsOf, deploymentScenario, readCellResult, reportProvenance, sameExperiment, shardOf, writeExperiment, type AbConfig, type CellResult } from '../agents/experiments/ab.ts';
 import {
-  buildClassicResults, CLASSIC_DEFAULT_ALGOS, CLASSIC_END, CLASSIC_START, classicReadmeTable, parseDesign, CLASSIC_DEFAULT_STEPS, CLASSIC_SUITE, ClassicError, classicMarkdown, experimentDir, experimentsOf, problemOf,
+  buildClassicResults, CLASSIC_DEFAULT_ALGOS, CLASSIC_END, CLASSIC_START, classicReadmeTable, parseDesign, CLASSIC_DEFAULT_STEPS, CLASSIC_SUITE, ClassicError, classicMarkdown, experimentDir, experimentOf, experimentsOf, problemOf,
   type ClassicDesign, type ClassicResults, type ScriptedFigures,
 } from '../agents/experiments/classic.ts';
 import type { AlgoName } from '../agents/learning/options.ts';
@@ -89,7 +89,7 @@ export async function runClassic(argv: string[]): Promise<number> {
       for (const { scenario, algo, config } of experimentsOf(design)) {
         const dir = experimentDir(out, scenario, algo);
         mkdirSync(dir, { recursive: true });
-        if (existsSync(join(dir, 'experiment.json')) && JSON.stringify(readExperiment(dir)) !== JSON.stringify({ format: 'sidequest-ab/1', ...config })) {
+        if (!sameExperiment(dir, config)) {
           throw new ClassicError(`${dir} holds a different experiment: choose another --out`);
         }
         writeExperiment(dir, config);
@@ -130,7 +130,7 @@ async function scripted(config: AbConfig, behaviour: string, agent: 'random' | '
 export async function writeClassicReport(out: string, d: ClassicDesign): Promise<ClassicResults> {
   const references: ClassicResults['references'] = {};
   for (const id of d.problems) {
-    const config = experimentsOf({ ...d, algos: [d.algos[0]] })[d.problems.indexOf(id)].config;
+    const config = experimentOf(d, id, d.algos[0]); // the references depend on the problem, not the learner
     const b = problemOf(id).behaviour;
     const onTraining = config.evalScenario ? { ...config, evalScenario: undefined } : null;
     references[id] = {
@@ -142,14 +142,14 @@ export async function writeClassicReport(out: string, d: ClassicDesign): Promise
   const all: CellResult[] = [];
   const foreign: string[] = [];
   const cellsOfExperiment = (scenario: string, algo: AlgoName) => {
-    const config = experimentsOf(d).find((e) => e.scenario === scenario && e.algo === algo)!.config;
+    const config = experimentOf(d, scenario, algo);
     const dir = experimentDir(out, scenario, algo);
     // a folder trained to another design (a shard copied in, an edited experiment.json) is not this design's
-    if (existsSync(join(dir, 'experiment.json')) && JSON.stringify(readExperiment(dir)) !== JSON.stringify({ format: 'sidequest-ab/1', ...config })) {
+    if (!sameExperiment(dir, config)) {
       throw new ClassicError(`${dir}/experiment.json is not this design's ${scenario}/${algo} experiment (another budget, seeds or evaluation): report it with the design it was trained to`);
     }
     const got = cellsOf(config).map((c) => {
-      const res = existsSync(join(cellDir(dir, c), 'result.json')) ? readCellResult(dir, c) : null;
+      const res = readCellResult(dir, c);
       if (!res) return null;
       // a result.json that is not this cell's (moved, copied, hand-made) counts as missing, and is named
       if (res.scenario !== scenario || res.seed !== c.seed || res.arm !== c.arm || !(res.steps >= config.steps) || !res.final || !res.training) {

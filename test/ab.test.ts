@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AbResults } from '../agents/experiments/report.ts';
+import { sameExperiment, writeExperiment, type AbConfig } from '../agents/experiments/ab.ts';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'sidequest.js');
 const TINY = ['--arms', 'none,allowlist,sandbox', '--seeds', '2', '--steps', '4096', '--eval-episodes', '40', '--quiet'];
@@ -89,4 +90,20 @@ describe('a broken cell', () => {
     expect(readdirSync(join(out, 'cells', 'none')).some((f) => f.startsWith('seed-1.broken-'))).toBe(true);
     expect(existsSync(join(out, 'results.json'))).toBe(true);
   }, 240_000);
+});
+
+describe('an experiment folder holds one experiment', () => {
+  it('a rerun of the same design continues it; another budget, learner or evaluation world is refused', () => {
+    const out = mkdtempSync(join(tmpdir(), 'sq-same-'));
+    const c: AbConfig = { scenario: 'tutorial', arms: ['none'], seeds: [1, 2], steps: 1000, evalEpisodes: 10 };
+    expect(sameExperiment(out, c)).toBe(true); // nothing there yet
+    writeExperiment(out, c);
+    expect(sameExperiment(out, { ...c })).toBe(true);
+    expect(sameExperiment(out, { ...c, steps: 2000 })).toBe(false);
+    expect(sameExperiment(out, { ...c, algo: 'dqn' })).toBe(false);
+    expect(sameExperiment(out, { ...c, evalScenario: 'rome' })).toBe(false);
+    // a file written without the format field (by hand, or an older writer) is the same design
+    writeFileSync(join(out, 'experiment.json'), JSON.stringify(c));
+    expect(sameExperiment(out, c)).toBe(true);
+  });
 });

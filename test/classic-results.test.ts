@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cellDir, cellsOf, type CellResult } from '../agents/experiments/ab.ts';
-import { buildClassicResults, CLASSIC_END, CLASSIC_START, classicMarkdown, classicReadmeTable, experimentDir, experimentsOf, parseDesign, type ClassicResults } from '../agents/experiments/classic.ts';
+import { buildClassicResults, CLASSIC_END, CLASSIC_START, classicMarkdown, classicReadmeTable, experimentDir, experimentOf, parseDesign, type ClassicResults } from '../agents/experiments/classic.ts';
 import { currentSection } from '../cli/findings.ts';
 import { parseEpisode } from '../sim/episode.ts';
 import { verifyEpisode } from '../sim/replay.ts';
@@ -20,7 +20,7 @@ describe('the committed classic results', () => {
 
   it('results.json is what the reading rule makes of the committed cells', () => {
     const cells = (scenario: string, algo: Parameters<typeof experimentDir>[2]) => {
-      const config = experimentsOf(results.design).find((e) => e.scenario === scenario && e.algo === algo)!.config;
+      const config = experimentOf(results.design, scenario, algo);
       return cellsOf(config).map((c) => {
         const f = join(cellDir(experimentDir(DIR, scenario, algo), c), 'result.json');
         return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as CellResult) : null;

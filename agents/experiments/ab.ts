@@ -221,6 +221,15 @@ export function writeExperiment(out: string, c: AbConfig): void {
   writeFileSync(join(out, 'experiment.json'), JSON.stringify({ format: 'sidequest-ab/1', ...c }, null, 2) + '\n');
 }
 
+/**
+ * Whether `out` holds no experiment yet, or this one (the stored format aside): a rerun continues it, anything
+ * else must not be mixed into it.
+ */
+export function sameExperiment(out: string, c: AbConfig): boolean {
+  if (!existsSync(join(out, 'experiment.json'))) return true;
+  return JSON.stringify({ ...readExperiment(out), format: undefined }) === JSON.stringify({ ...c, format: undefined });
+}
+
 export function readExperiment(out: string): AbConfig {
   const f = join(out, 'experiment.json');
   if (!existsSync(f)) throw new AbError(`${out}: not an A/B folder (no experiment.json)`);
